@@ -1,0 +1,1 @@
+"""Hookline's audiences: contacts, consent, imports, and the segment query language."""

@@ -1,0 +1,48 @@
+"""Wrap plain text at a width without ever splitting a URL (or any other word).
+
+The material: "Tối đa khoảng 67 chữ cái trong một dòng" and "Nên tránh việc cắt địa chỉ
+link thành hai dòng". A word longer than the width, such as a long URL, gets a line of
+its own rather than being cut.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+DEFAULT_WIDTH = 67
+
+
+def display_length(text: str) -> int:
+    """Characters as the reader counts them: NFC code points, so "ế" is one."""
+    return len(unicodedata.normalize("NFC", text))
+
+
+def wrap_words(words: list[str], width: int, first: str = "", rest: str = "") -> list[str]:
+    """Greedy fill of ``words`` into lines of at most ``width`` characters.
+
+    ``first`` prefixes the first line and ``rest`` the others (for list items).
+    """
+    lines: list[str] = []
+    current = first
+    has_word = False
+    for word in words:
+        candidate = f"{current} {word}" if has_word else current + word
+        if has_word and display_length(candidate) > width:
+            lines.append(current)
+            current = rest + word
+        else:
+            current = candidate
+        has_word = True
+    if has_word or current.strip():
+        lines.append(current)
+    return lines
+
+
+def wrap_text(text: str, width: int = DEFAULT_WIDTH, first: str = "", rest: str = "") -> str:
+    """Wrap one paragraph; hard line breaks inside it are kept."""
+    out: list[str] = []
+    for index, segment in enumerate(text.split("\n")):
+        prefix = first if index == 0 else rest
+        words = segment.split()
+        out.extend(wrap_words(words, width, prefix, rest) if words else [prefix.rstrip()])
+    return "\n".join(out)
