@@ -155,6 +155,9 @@ def _walk(node: LexborNode, state: _State) -> None:
         tag = child.tag
         if tag == "-text":
             text = child.text_content or ""
+            if not state.in_pre:
+                # A newline in HTML source is only white space; <br> is a line break.
+                text = text.replace("\n", " ")
             state.parts.append(text)
             state.plain.append(text)
             continue
@@ -179,6 +182,8 @@ def _walk_block(node: LexborNode, state: _State, tag: str) -> None:
     state.flush()
     saved = (state.kind, state.in_footer, state.in_pre)
     state.kind = "li" if tag == "li" else "h" if tag in HEADINGS else state.kind
+    if tag == "pre":
+        state.kind = "pre"
     if tag in {"p", "div", "td", "th"} and saved[0] not in {"li", "h"}:
         state.kind = "p"
     state.in_footer = saved[1] or _is_footer(node)
@@ -207,7 +212,12 @@ def blocks_to_text(blocks: list[Block], width: int = DEFAULT_WIDTH) -> str:
     for block in blocks:
         if not block.plain:
             continue
-        if block.kind == "li":
+        if block.kind == "pre":
+            # Preformatted text keeps its own lines and indentation.
+            text = block.plain
+            if out:
+                out.append("")
+        elif block.kind == "li":
             text = wrap_text(block.plain, width, first="- ", rest="  ")
             if out and previous_kind != "li":
                 out.append("")

@@ -8,7 +8,7 @@ both the static checks (T001, T002) and rendering with each preview.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
@@ -68,9 +68,51 @@ def parse_body(body: str, autoescape: bool) -> ParsedTemplate | SyntaxProblem:
     return ParsedTemplate(ast, template)
 
 
+@lru_cache(maxsize=4096)
+def compile_string(source: str, autoescape: bool = False) -> Template:
+    """Compile a short template such as a subject line, once per process."""
+    return environment(autoescape).from_string(source)
+
+
+@lru_cache(maxsize=4096)
+def parse_string(source: str) -> nodes.Template | SyntaxProblem:
+    """Parse a short template such as a subject line; a syntax error comes back as a value."""
+    try:
+        return environment(False).parse(source)
+    except TemplateSyntaxError as exc:
+        return SyntaxProblem(exc.message or "syntax error", exc.lineno or 1)
+
+
 def render_string(source: str, context: dict[str, Any], autoescape: bool = False) -> str:
     """Render a short template such as a subject line. Raises on errors."""
-    return environment(autoescape).from_string(source).render(context)
+    return compile_string(source, autoescape).render(context)
+
+
+_IMPLICIT_NAMES = frozenset({"loop", "self", "super", "caller", "varargs", "kwargs"})
+
+
+def undeclared_names(ast: nodes.Template) -> list[tuple[str, int]]:
+    """Names the template reads but never sets, with their lines, in order.
+
+    A direct walk of the AST: much cheaper than ``jinja2.meta``, which generates code.
+    A name set anywhere in the template (``set``, ``for``, macro parameters, imports)
+    counts as declared everywhere in it.
+    """
+    declared = set(environment(False).globals) | _IMPLICIT_NAMES
+    loads: list[tuple[str, int]] = []
+    for node in ast.find_all((nodes.Name, nodes.Macro, nodes.Import, nodes.FromImport)):
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load":
+                loads.append((node.name, node.lineno))
+            else:
+                declared.add(node.name)
+        elif isinstance(node, nodes.Macro):
+            declared.add(node.name)
+        elif isinstance(node, nodes.Import):
+            declared.add(node.target)
+        elif isinstance(node, nodes.FromImport):
+            declared.update(name if isinstance(name, str) else name[1] for name in node.names)
+    return [(name, line) for name, line in loads if name not in declared]
 
 
 def placeholder_context(lang: str, attributes: tuple[str, ...]) -> dict[str, Any]:

@@ -7,10 +7,10 @@ import difflib
 import re
 from collections.abc import Iterator
 
-from jinja2 import TemplateSyntaxError, meta, nodes
+from jinja2 import nodes
 
 from linter.context import TemplateContext
-from linter.jinja_render import ParsedTemplate, SyntaxProblem, environment
+from linter.jinja_render import ParsedTemplate, SyntaxProblem, parse_string, undeclared_names
 from linter.model import Severity, Span, Violation
 from linter.registry import Rule
 from linter.variables import known_variables
@@ -61,17 +61,11 @@ class TemplateSyntax(Rule):
             value = getattr(doc.front, key)
             if value is None:
                 continue
-            try:
-                environment(False).parse(value)
-            except TemplateSyntaxError as exc:
-                yield Violation(f"Jinja syntax error in `{key}`: {exc.message}", doc.key_span(key))
-
-
-def _names(ast: nodes.Template) -> Iterator[tuple[str, int]]:
-    undeclared = meta.find_undeclared_variables(ast)
-    for node in ast.find_all(nodes.Name):
-        if node.ctx == "load" and node.name in undeclared:
-            yield node.name, node.lineno
+            parsed = parse_string(value)
+            if isinstance(parsed, SyntaxProblem):
+                yield Violation(
+                    f"Jinja syntax error in `{key}`: {parsed.message}", doc.key_span(key)
+                )
 
 
 def _attributes(ast: nodes.Template) -> Iterator[tuple[str, int]]:
@@ -129,19 +123,17 @@ class UnknownVariable(Rule):
     def check_template(self, ctx: TemplateContext) -> Iterator[Violation]:
         known = sorted(known_variables())
         declared = sorted(ctx.config.attributes)
-        env = environment(False)
         sources: list[tuple[nodes.Template, int | None, str | None]] = []
         if isinstance(ctx.parsed, ParsedTemplate):
             sources.append((ctx.parsed.ast, None, None))
         for key in ("subject", "preheader"):
             value = getattr(ctx.doc.front, key)
             if value is not None:
-                try:
-                    sources.append((env.parse(value), ctx.doc.front.key_lines.get(key, 1), key))
-                except TemplateSyntaxError:
-                    continue
+                parsed = parse_string(value)
+                if not isinstance(parsed, SyntaxProblem):
+                    sources.append((parsed, ctx.doc.front.key_lines.get(key, 1), key))
         for ast, fixed_line, source_key in sources:
-            for name, line in _names(ast):
+            for name, line in undeclared_names(ast):
                 if name in known:
                     continue
                 span = self._span(ctx, name, line, fixed_line)
