@@ -67,6 +67,8 @@ def is_shouting(word: str, language: LanguageData, extra_acronyms: tuple[str, ..
     while letters without case (Chinese, Thai) never do. Punctuation around the word
     is ignored, so "FREE!" shouts too.
     """
+    if word.upper() != word:
+        return False  # has a lower-case letter: the common case, decided cheaply
     core = unicodedata.normalize("NFC", word).strip("\"'“”‘’«»()[]{}.,;:!?…*_-–—")
     if any(ch.isdigit() for ch in core):
         return False

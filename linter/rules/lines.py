@@ -159,10 +159,12 @@ class LineTooLong(Rule):
             line = raw.rstrip()
             if not line.strip():
                 continue
-            located = mapper.locate(line)
             length = display_length(line)
             if length <= limit or _is_one_word(line) or _ends_in_url_within(line, limit):
                 continue
+            # Only long lines are looked up in the source: most lines fit, and the
+            # mapper keeps its place from one long line to the next.
+            located = mapper.locate(line)
             span = self._span(view, located)
             fix = None
             paragraph = self._paragraph(view, located)
@@ -281,7 +283,6 @@ class LinkSplit(Rule):
         for number, line in enumerate(lines):
             if not line.strip():
                 continue
-            located = mapper.locate(line)
             next_line = lines[number + 1] if number + 1 < len(lines) else ""
             opened = [m for m in _OPEN_ANGLE_URL.finditer(line) if ">" not in line[m.end() :]]
             tail = _url_tail(line)
@@ -296,6 +297,8 @@ class LinkSplit(Rule):
                 continue
             if token.lstrip("<") in broken_hrefs:
                 continue
+            # Only lines with a split link are looked up in the source.
+            located = mapper.locate(line)
             span = mapper.find(token) or located.span
             yield Violation(message, span)
 

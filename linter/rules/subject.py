@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from linter.language import strip_marks
+from linter.language import LanguageData, strip_marks
 from linter.model import Severity, Span, Violation
 from linter.registry import Rule
 from linter.rules.capitals import is_shouting
@@ -131,7 +132,13 @@ def _bare_tokens(text: str) -> list[str]:
 
 
 def _bare_phrases(view: ReaderView, *keys: str) -> list[list[str]]:
-    phrases = [_bare_tokens(phrase) for key in keys for phrase in view.language.strings(key)]
+    return _bare_phrases_of(view.language, keys)
+
+
+@cache
+def _bare_phrases_of(language: LanguageData, keys: tuple[str, ...]) -> list[list[str]]:
+    # The word lists are fixed data: fold them once per language, not once per view.
+    phrases = [_bare_tokens(phrase) for key in keys for phrase in language.strings(key)]
     return [phrase for phrase in phrases if phrase]
 
 
