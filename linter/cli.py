@@ -40,6 +40,11 @@ def _fix_files(
     total, diffs = 0, []
     for path in files:
         text, problem = read_template(path)
+        if problem is not None:
+            # Writing the fixes would silently re-encode the file as UTF-8 (T004's job
+            # is to make that a decision, not a side effect).
+            click.echo(f"hookline lint: not fixing {path}: {problem}", err=True)
+            continue
 
         def lint_text(
             candidate: str, where: Path = path, note: str | None = problem
@@ -145,7 +150,9 @@ def lint_command(
     try:
         config = load_linter_config(config_path)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
+        # One line naming the key, like an unreadable file: not a usage banner.
+        click.echo(f"hookline lint: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     if no_grammar:
         config = dataclasses.replace(
             config, grammar=dataclasses.replace(config.grammar, enabled=False)

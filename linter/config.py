@@ -91,7 +91,10 @@ def linter_config_from_mapping(
     config: Mapping[str, Any], environ: Mapping[str, str] | None = None
 ) -> LinterConfig:
     """Build a :class:`LinterConfig` from a parsed config.toml and the environment."""
-    linter_table = dict(config.get("linter", {}))
+    raw_table = config.get("linter", {})
+    if not isinstance(raw_table, dict):
+        raise ConfigError("[linter] must be a table")
+    linter_table = dict(raw_table)
     grammar_table = linter_table.pop("grammar", {})
     values = section_with_env({"linter": linter_table}, "linter", LINTER_DEFAULTS, environ)
     grammar = section_with_env(

@@ -200,7 +200,12 @@ def html_blocks(html: str) -> list[Block]:
     state = _State()
     if root is not None:
         state.in_footer = _is_footer(root)
-        _walk(root, state)
+        try:
+            _walk(root, state)
+        except RecursionError:
+            # Thousands of nested elements outrun the stack: read the text flat instead.
+            state = _State(in_footer=state.in_footer)
+            state.parts.append(root.text(deep=True, separator=" "))
         state.flush()
     return state.blocks
 

@@ -65,6 +65,10 @@ def parse_body(body: str, autoescape: bool) -> ParsedTemplate | SyntaxProblem:
         template = env.from_string(ast)
     except TemplateSyntaxError as exc:
         return SyntaxProblem(exc.message or "syntax error", exc.lineno or 1)
+    except (RecursionError, SyntaxError):
+        # Jinja's parser recurses per nesting level and compiles to Python, which caps
+        # indentation: hundreds of nested tags or brackets can't be parsed or compiled.
+        return SyntaxProblem("the template nests blocks or brackets too deeply", 1)
     return ParsedTemplate(ast, template)
 
 
@@ -78,9 +82,15 @@ def compile_string(source: str, autoescape: bool = False) -> Template:
 def parse_string(source: str) -> nodes.Template | SyntaxProblem:
     """Parse a short template such as a subject line; a syntax error comes back as a value."""
     try:
-        return environment(False).parse(source)
+        ast = environment(False).parse(source)
+        # The checks walk the tree recursively: one too deep to walk counts as unparseable.
+        for _ in ast.find_all(nodes.Node):
+            pass
     except TemplateSyntaxError as exc:
         return SyntaxProblem(exc.message or "syntax error", exc.lineno or 1)
+    except RecursionError:
+        return SyntaxProblem("the template nests blocks or brackets too deeply", 1)
+    return ast
 
 
 def render_string(source: str, context: dict[str, Any], autoescape: bool = False) -> str:

@@ -78,15 +78,21 @@ def read_template(path: Path) -> tuple[str, str | None]:
     except OSError as exc:
         raise TemplateReadError(f"{path}: {exc.strerror or exc}") from exc
     try:
-        return data.decode("utf-8-sig"), None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        position = exc.start
+        reason = f"file is not valid UTF-8 (byte {exc.start})"
+    else:
+        # UTF-16 without a byte-order mark decodes as "UTF-8" with a NUL in every
+        # other byte: valid, but not what anyone wrote.
+        if text.count("\0") * 4 < len(text):
+            return text, None
+        reason = "file is mostly NUL bytes as UTF-8 (UTF-16 without a byte-order mark?)"
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
     encoding = best.encoding if best is not None else "latin-1"
     text = str(best) if best is not None else data.decode("latin-1", errors="replace")
-    return text, f"file is not valid UTF-8 (byte {position}); read as {encoding}"
+    return text, f"{reason}; read as {encoding}"
 
 
 def _visible_sample(doc: TemplateDocument) -> str:
@@ -136,7 +142,10 @@ def _render_views(ctx: TemplateContext, parsed: ParsedTemplate) -> list[ReaderVi
         except Exception as exc:
             problem = _render_problem(ctx, exc, index, len(contexts))
             ctx.render_problems.append(RenderProblem(problem.message, doc.key_span("subject")))
-        context["campaign"] = {**context.get("campaign", {}), "subject": subject or ""}
+        # A preview may set `campaign` to anything ("Summer sale"); only a table is kept.
+        campaign = context.get("campaign")
+        campaign = campaign if isinstance(campaign, dict) else {}
+        context["campaign"] = {**campaign, "subject": subject or ""}
         try:
             rendered = parsed.template.render(context)
         except Exception as exc:
@@ -210,7 +219,7 @@ def lint_source(
         from linter.rules.suppressions import UnusedSuppression
 
         for suppression in suppressions:
-            if len(suppression.used) < len(suppression.codes):
+            if not suppression.codes or len(suppression.used) < len(suppression.codes):
                 message, whole = unused_message(suppression)
                 findings.append(
                     Finding(

@@ -107,8 +107,10 @@ def removal_edit(doc: TemplateDocument, suppression: Suppression) -> Edit:
 
 def unused_message(suppression: Suppression) -> tuple[str, bool]:
     """The X001 message, and whether the whole comment is unused."""
+    if not suppression.codes:
+        return "Suppression names no codes: write ignore[CODE], e.g. ignore[C001]", True
     unused = [code for code in suppression.codes if code not in suppression.used]
-    listed = ", ".join(unused) if unused else "(no codes)"
+    listed = ", ".join(unused)
     whole = len(unused) == len(suppression.codes)
     if whole:
         return f"Unused suppression: nothing here triggers {listed}", True

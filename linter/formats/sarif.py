@@ -6,6 +6,7 @@ import inspect
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from linter.model import Finding, Severity
 from linter.registry import all_rules
@@ -19,7 +20,8 @@ def _uri(path: str) -> str:
     candidate = Path(path)
     if candidate.is_absolute():
         return candidate.as_uri()
-    return candidate.as_posix()
+    # A URI reference: spaces and non-ASCII letters (Vietnamese file names) are escaped.
+    return quote(candidate.as_posix())
 
 
 def _result(finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
