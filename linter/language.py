@@ -35,6 +35,7 @@ class LanguageData:
     def __init__(self, code: str, table: dict[str, Any]) -> None:
         self.code = code
         self.table = table
+        self._patterns: dict[str, tuple[re.Pattern[str], ...]] = {}
 
     def _get(self, dotted: str) -> Any:
         node: Any = self.table
@@ -58,8 +59,10 @@ class LanguageData:
         return tuple(str(item) for item in value)
 
     def patterns(self, dotted: str) -> tuple[re.Pattern[str], ...]:
-        """A list of regular expressions, compiled case-insensitively."""
-        return _compile(self.code, dotted, self.strings(dotted))
+        """A list of regular expressions, compiled case-insensitively (once per key)."""
+        if dotted not in self._patterns:
+            self._patterns[dotted] = _compile(self.code, dotted, self.strings(dotted))
+        return self._patterns[dotted]
 
     def value(self, dotted: str, default: Any = None) -> Any:
         """Any other value from the data."""

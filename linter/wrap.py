@@ -20,18 +20,22 @@ def display_length(text: str) -> int:
 def wrap_words(words: list[str], width: int, first: str = "", rest: str = "") -> list[str]:
     """Greedy fill of ``words`` into lines of at most ``width`` characters.
 
-    ``first`` prefixes the first line and ``rest`` the others (for list items).
+    ``first`` prefixes the first line and ``rest`` the others (for list items). A word
+    longer than ``width`` gets a line of its own, whole.
     """
     lines: list[str] = []
-    current = first
+    current, length = first, display_length(first)
+    rest_length = display_length(rest)
     has_word = False
     for word in words:
-        candidate = f"{current} {word}" if has_word else current + word
-        if has_word and display_length(candidate) > width:
+        size = display_length(word)
+        if has_word and length + 1 + size > width:
             lines.append(current)
-            current = rest + word
+            current, length = rest + word, rest_length + size
+        elif has_word:
+            current, length = f"{current} {word}", length + 1 + size
         else:
-            current = candidate
+            current, length = current + word, length + size
         has_word = True
     if has_word or current.strip():
         lines.append(current)

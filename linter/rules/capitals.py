@@ -194,13 +194,18 @@ class AllCaps(Rule):
                         )
 
 
+_RUN = re.compile(r"!+")
+
+
 def _exclamation_runs(text: str) -> Iterator[tuple[str, int, int]]:
     """Each run of "!" in ``text`` outside URLs: (its whitespace token, start, end in it)."""
     blanked = list(text)
     for start, end, _ in find_urls(text):
         blanked[start:end] = " " * (end - start)
     for token in _TOKEN.findall("".join(blanked)):
-        for run in re.finditer(r"!+", token):
+        if "!" not in token:
+            continue
+        for run in _RUN.finditer(token):
             yield token, run.start(), run.end()
 
 
