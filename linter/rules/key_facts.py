@@ -83,7 +83,7 @@ class MissingKeyFacts(Rule):
         present = present_facts(view.body_text(), view.language)
         missing = [fact for fact in FACTS if fact not in present]
         if missing:
-            yield Violation(f"missing key facts: {', '.join(missing)}", self._where(view))
+            yield Violation(f"Missing key facts: {', '.join(missing)}", self._where(view))
 
     @staticmethod
     def _where(view: ReaderView) -> Span:

@@ -128,7 +128,7 @@ class PsMissing(Rule):
             if view.body_blocks
             else view.source.body_start()
         )
-        yield Violation("no P.S.: add one at the end that repeats the hook's offer", span)
+        yield Violation("No P.S.: add one at the end that repeats the hook's offer", span)
 
 
 class PsOffHook(Rule):
@@ -187,7 +187,7 @@ class PsOffHook(Rule):
         if not wanted.terms or wanted.shared(found):
             return
         yield Violation(
-            f"the P.S. does not repeat the hook's offer ({wanted}): restate it",
+            f"The P.S. does not repeat the hook's offer ({wanted}): restate it",
             _block_start(view, view.ps_blocks[0]),
         )
 
@@ -228,6 +228,6 @@ class PsNoLink(Rule):
         if any(not view.is_engine_link(link) for link in links):
             return
         yield Violation(
-            "no link follows the P.S.: end it with the offer's link",
+            "No link follows the P.S.: end it with the offer's link",
             _block_start(view, view.ps_blocks[0]),
         )

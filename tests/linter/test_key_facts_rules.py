@@ -20,7 +20,7 @@ def test_f001_names_the_missing_facts_at_the_hook() -> None:
     text = template("You save 60% on every jazz CD.\n\nShop: https://shop.example.com\n")
     findings = lint(text, select=["F001"])
     assert codes(findings) == ["F001"]
-    assert findings[0].message == "missing key facts: delivery, deadline"
+    assert findings[0].message == "Missing key facts: delivery, deadline"
     assert places(findings) == [position(text, "You save")]
 
 
@@ -28,7 +28,7 @@ def test_f001_names_all_three_in_vietnamese_html() -> None:
     body = "<p>Đĩa nhạc jazz mới đã về cửa hàng.</p>\n<p>Mời bạn ghé xem.</p>\n"
     text = template(body, lang="vi")
     findings = lint(text, path="x.html.j2", select=["F001"])
-    assert findings[0].message == "missing key facts: price, delivery, deadline"
+    assert findings[0].message == "Missing key facts: price, delivery, deadline"
     assert places(findings) == [position(text, "Đĩa nhạc")]
 
 
@@ -36,7 +36,7 @@ def test_f001_reports_missing_facts_in_english_html() -> None:
     body = "<h1>Jazz week</h1>\n<p>Every jazz CD is <b>$12</b>.</p>\n"
     text = template(body)
     findings = lint(text, path="x.html.j2", select=["F001"])
-    assert findings[0].message == "missing key facts: delivery, deadline"
+    assert findings[0].message == "Missing key facts: delivery, deadline"
     assert places(findings) == [position(text, "Jazz week</h1>")]
 
 
@@ -52,12 +52,12 @@ def test_f001_reads_the_ps_but_not_the_footer() -> None:
     in_ps = "Save 60% on jazz CDs.\n\nP.S. Free delivery until Friday.\n"
     assert lint(template(in_ps), select=["F001"]) == []
     in_footer = "Save 60% on jazz CDs until Friday.\n\n--\nFree delivery over $50.\n"
-    assert lint(template(in_footer), select=["F001"])[0].message == "missing key facts: delivery"
+    assert lint(template(in_footer), select=["F001"])[0].message == "Missing key facts: delivery"
 
 
 def test_f001_ignores_dates_inside_urls() -> None:
     text = template("Save 60%, free delivery: https://shop.example.com/2026-12-01/sale\n")
-    assert lint(text, select=["F001"])[0].message == "missing key facts: deadline"
+    assert lint(text, select=["F001"])[0].message == "Missing key facts: deadline"
 
 
 def test_f001_applies_to_letters() -> None:
