@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from linter.model import Severity, Span, Violation
 from linter.registry import Rule
@@ -19,15 +20,24 @@ def _tokens(text: str) -> list[str]:
     return [token.replace("’", "'") for token in folded_tokens(text)]
 
 
+@lru_cache(maxsize=1024)
+def _phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A phrase as a whole-word pattern across any punctuation (compiled once)."""
+    words = [re.escape(word) for word in folded_tokens(phrase)]
+    if not words:
+        return None
+    pattern = r"(?<![^\W_])" + r"\W+".join(words) + r"(?![^\W_])"
+    return re.compile(pattern.replace("'", "['’]"), re.IGNORECASE)
+
+
 def _first_phrase(sentence: str, phrases: tuple[str, ...]) -> str | None:
     """The earliest of ``phrases`` in ``sentence``, as written there."""
     best: re.Match[str] | None = None
     for phrase in phrases:
-        words = [re.escape(word) for word in folded_tokens(phrase)]
-        if not words:
+        pattern = _phrase_pattern(phrase)
+        if pattern is None:
             continue
-        pattern = r"(?<![^\W_])" + r"\W+".join(words) + r"(?![^\W_])"
-        match = re.search(pattern.replace("'", "['’]"), sentence, re.IGNORECASE)
+        match = pattern.search(sentence)
         if match and (best is None or match.start() < best.start()):
             best = match
     return best.group(0) if best else None

@@ -23,15 +23,19 @@ def _currency_amount() -> re.Pattern[str]:
     return re.compile(rf"\d\s?(?:{codes})(?![^\W\d_])|(?<![^\W\d_])(?:{codes})\s?\d")
 
 
+@cache
+def _fact_pattern(language: LanguageData, fact: str) -> re.Pattern[str]:
+    """All of a fact's patterns as one alternation: one search instead of one each."""
+    sources = language.strings(f"facts.{fact}")
+    union = "|".join(f"(?:{source})" for source in sources) or "(?!)"
+    return re.compile(union, re.IGNORECASE | re.UNICODE)
+
+
 def present_facts(text: str, language: LanguageData) -> set[str]:
     """Which of price, delivery and deadline ``text`` states (patterns in ``facts``)."""
     for start, end, _ in reversed(find_urls(text)):
         text = text[:start] + " " + text[end:]
-    found = {
-        fact
-        for fact in FACTS
-        if any(pattern.search(text) for pattern in language.patterns(f"facts.{fact}"))
-    }
+    found = {fact for fact in FACTS if _fact_pattern(language, fact).search(text)}
     if _currency_amount().search(text):
         found.add("price")
     return found

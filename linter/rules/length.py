@@ -22,6 +22,20 @@ def _block_start(view: ReaderView, block: Block) -> Span:
     return view.source.locate(" ".join(block.text.split()[:SNIPPET_WORDS]))
 
 
+def _fits_for_sure(text: str, width: int) -> bool:
+    """Whether the paragraph can't reach a fifth line, without wrapping it.
+
+    Greedy wrapping fills each line until the next word would pass ``width``, so each
+    full line is at least ``width`` minus the longest word. Four full lines and a fifth
+    need more text than ``MAX_PARAGRAPH_LINES * (width - longest)``.
+    """
+    parts = text.split()
+    if not parts:
+        return True
+    total = sum(map(len, parts)) + len(parts) - 1
+    return total <= MAX_PARAGRAPH_LINES * (width - max(map(len, parts)))
+
+
 class BodyTooLong(Rule):
     """## What it does
     Counts the words of the body, the P.S. included and the footer (after `-- ` or in
@@ -126,12 +140,12 @@ class ParagraphTooLong(Rule):
     def check(self, view: ReaderView) -> Iterator[Violation]:
         width = view.config.line_length
         for block in view.body_blocks:
-            if block.kind != "p":
+            if block.kind != "p" or _fits_for_sure(block.text, width):
                 continue
             lines = wrapped_line_count(block.text, width)
             if lines > MAX_PARAGRAPH_LINES:
                 yield Violation(
-                    f"paragraph is {lines} lines long at {width} characters "
+                    f"Paragraph is {lines} lines long at {width} characters "
                     f"(at most {MAX_PARAGRAPH_LINES}): split it or use a list",
                     _block_start(view, block),
                 )
