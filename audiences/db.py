@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,7 +34,13 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite's lower() folds ASCII only: "ĐỨC" would never match "Đức". Python's does.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     # WAL lets the web app read while an import writes; foreign keys enforce cascades.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -51,14 +57,26 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"invalid database URL {url!r}: {exc}") from None
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot create the database folder for {shown}: {exc.strerror}"
+        ) from None
+    except ImportError as exc:
+        raise DatabaseError(f"database URL {shown}: its driver is not installed ({exc})") from None
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise DatabaseError(
+            f"database URL {shown}: {exc}; use sqlite:///PATH or postgresql://HOST/NAME"
+        ) from None
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from audiences.cli import audience_group
 from linter.cli import lint_command
 
 
@@ -19,10 +20,12 @@ def cli() -> None:
     Start with:
       hookline lint templates/      check copy against the copy rules
       hookline lint --explain S002  learn what a rule checks and why
+      hookline audience --help      import contacts, count and export segments
     """
 
 
 cli.add_command(lint_command)
+cli.add_command(audience_group)
 
 
 def main() -> None:

@@ -95,3 +95,10 @@ def test_mail_needs_a_complete_address_and_no_withdrawal(db: Database) -> None:
         record_consent(session, withdrawn, "mail", "withdrawn", "phone call")
         session.commit()
     assert _sendable_emails(db, "mail") == ["full@example.com"]
+
+
+def test_lower_folds_vietnamese_capitals_on_every_database(db: Database) -> None:
+    from sqlalchemy import func
+
+    with db.session() as session:
+        assert session.scalar(select(func.lower("ĐỨC Ánh"))) == "đức ánh"
