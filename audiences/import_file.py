@@ -153,9 +153,11 @@ class CsvSource:
                     continue
                 yield line, cells
         except csv.Error as exc:
+            # Python's reader stops at a field over 128 KiB (a quote left open, mostly).
             raise ImportFileError(
                 f"{self.path.name}, line {line_before + 1}: not readable as CSV ({exc}); "
-                "the rows before it were imported"
+                "the import stopped there: fix the file and import it again "
+                "(rows already imported are updated, not duplicated)"
             ) from None
 
     def close(self) -> None:

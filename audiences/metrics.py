@@ -1,7 +1,8 @@
 """What the engine derives from orders: counts, spend, purchase dates, RFM and tier.
 
-Everything is recomputed in two set-based UPDATE statements (no loop over contacts),
-so a million contacts with two million orders take seconds, on SQLite and PostgreSQL.
+Everything is recomputed in two set-based UPDATE statements (no loop over contacts):
+for a million contacts with two million orders, about 10 s when little changed and
+20-40 s after a first import, most of it writing the changed rows and their indexes.
 
 - ``orders_count``, ``total_spent``, ``first_purchase_at``, ``last_purchase_at``: over
   all the contact's orders; ``spend_window``: spend in the last ``window_days``.
@@ -15,6 +16,9 @@ so a million contacts with two million orders take seconds, on SQLite and Postgr
   tie at a cut goes to the higher tier. A contact whose orders all fall outside the
   window spent nothing in it and is Lead.
 - A contact without orders has zeros, and no RFM scores and no tier.
+
+Amounts are summed as stored, whatever their currency: a shop that sells in several
+currencies should convert before importing.
 """
 
 from __future__ import annotations

@@ -25,7 +25,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Table, select
 
-from audiences.bulk_sql import Commits, bulk_insert, import_connection, is_one_of
+from audiences.bulk_sql import (
+    Commits,
+    bulk_insert,
+    import_connection,
+    is_one_of,
+    refresh_statistics,
+)
 from audiences.db import Database
 from audiences.emails import InvalidEmailError, normalise_email
 from audiences.import_file import (
@@ -55,6 +61,10 @@ _contacts: Table = Contact.__table__  # type: ignore[assignment]
 _orders: Table = Order.__table__  # type: ignore[assignment]
 
 
+# A rejected row: its line, the reason, and its cells as read.
+_Reject = tuple[int, str, list[str]]
+
+
 @dataclass
 class _OrderRow:
     line: int
@@ -78,33 +88,32 @@ def import_orders(
     ``progress(bytes_read, total_bytes)`` is called as the file streams. Bad rows (and
     rows whose address is no contact) go to ``FILE.rejects.csv`` with their line number
     and reason. Raises :class:`ImportFileError`, before writing anything, when the file
-    can't be read, isn't UTF-8 or lacks a required column.
+    can't be read, isn't UTF-8 or lacks a required column (and, mid-way, at a line the
+    CSV reader can't get past).
     """
     check_utf8(path)
-    with (
-        CsvSource(path) as source,
-        RejectsWriter(path, source.header) as rejects,
-        import_connection(db) as connection,
-    ):
+    with CsvSource(path) as source, RejectsWriter(path, source.header) as rejects:
         parser = _OrderColumns(source.header, path.name, settings)
-        commits = Commits(connection)
         rows = 0
-        batch: list[_OrderRow] = []
-        pending: list[tuple[int, str, list[str]]] = []
-        for line, cells in source:
-            rows += 1
-            parsed = parser.parse(line, cells)
-            if isinstance(parsed, str):
-                pending.append((line, parsed, cells))
-            else:
-                batch.append(parsed)
-            if len(batch) + len(pending) >= BATCH:
-                _write(connection, batch, pending, rejects)
-                commits.wrote(len(batch))
-                batch, pending = [], []
-                if progress:
-                    progress(source.bytes_read, source.total_bytes)
-        _write(connection, batch, pending, rejects)
+        with import_connection(db) as connection:
+            writer = _OrderWriter(connection, rejects)
+            batch: list[_OrderRow] = []
+            pending: list[_Reject] = []
+            for line, cells in source:
+                rows += 1
+                parsed = parser.parse(line, cells)
+                if isinstance(parsed, str):
+                    pending.append((line, parsed, cells))
+                else:
+                    batch.append(parsed)
+                if len(batch) + len(pending) >= BATCH:
+                    writer.write(batch, pending)
+                    batch, pending = [], []
+                    if progress:
+                        progress(source.bytes_read, source.total_bytes)
+            writer.write(batch, pending)
+            # The metrics below aggregate the orders: plan them on fresh statistics.
+            refresh_statistics(connection, _orders)
         if progress:
             progress(source.total_bytes, source.total_bytes)
         result = ImportResult(
@@ -118,40 +127,43 @@ def import_orders(
     return result
 
 
-def _write(
-    connection: Connection,
-    batch: list[_OrderRow],
-    pending: list[tuple[int, str, list[str]]],
-    rejects: RejectsWriter,
-) -> None:
-    """Insert one batch of orders; reject those whose address is no contact."""
-    ids = _contact_ids(connection, batch)
-    values = []
-    for row in batch:
-        contact_id = ids.get(row.email)
-        if contact_id is None:
-            pending.append((row.line, _unknown_email(row.email), row.cells))
-            continue
-        values.append(
-            {
-                "order_id": row.order_id,
-                "contact_id": contact_id,
-                "amount": row.amount,
-                "currency": row.currency,
-                "ordered_at": row.ordered_at,
-                "category": row.category,
-            }
-        )
-    if values:
-        bulk_insert(
-            connection,
-            _orders,
-            values,
-            lambda insert: insert.on_conflict_do_nothing(index_elements=["order_id"]),
-        )
-    # Rejects in file order, whichever step found them.
-    for line, reason, cells in sorted(pending, key=lambda item: item[0]):
-        rejects.add(line, reason, cells)
+class _OrderWriter:
+    """Writes batches of orders, and the rejects that came with them, in file order."""
+
+    def __init__(self, connection: Connection, rejects: RejectsWriter) -> None:
+        self.connection = connection
+        self.commits = Commits(connection)
+        self.rejects = rejects
+
+    def write(self, batch: list[_OrderRow], pending: list[_Reject]) -> None:
+        """Insert one batch of orders; reject those whose address is no contact."""
+        ids = _contact_ids(self.connection, batch)
+        values = []
+        for row in batch:
+            contact_id = ids.get(row.email)
+            if contact_id is None:
+                pending.append((row.line, _unknown_email(row.email), row.cells))
+                continue
+            values.append(
+                {
+                    "order_id": row.order_id,
+                    "contact_id": contact_id,
+                    "amount": row.amount,
+                    "currency": row.currency,
+                    "ordered_at": row.ordered_at,
+                    "category": row.category,
+                }
+            )
+        if values:
+            bulk_insert(
+                self.connection,
+                _orders,
+                values,
+                lambda insert: insert.on_conflict_do_nothing(index_elements=["order_id"]),
+            )
+        self.commits.wrote(len(values))
+        for line, reason, cells in sorted(pending, key=lambda item: item[0]):
+            self.rejects.add(line, reason, cells)
 
 
 def _contact_ids(connection: Connection, batch: list[_OrderRow]) -> dict[str, int]:

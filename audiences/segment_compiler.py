@@ -20,13 +20,13 @@ from __future__ import annotations
 import calendar
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean as SqlBoolean
-from sqlalchemy import ColumnElement, and_, exists, literal, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, literal, not_, or_, select, true
 
 from audiences.models import Contact, Tag, contact_tags
 from audiences.segment_errors import SegmentError, UnknownFieldError
@@ -98,6 +98,9 @@ class CompileContext:
     today: date
     # Every segment the tree refers to (directly or not), parsed and checked.
     segments: Mapping[str, Node]
+    # Tag name -> id (None: no such tag), looked up before compiling. A constant id
+    # lets PostgreSQL's planner estimate a tag's size; unlisted tags use a join.
+    tag_ids: Mapping[str, int | None] = field(default_factory=dict)
 
 
 def check_tree(tree: Node, query: str) -> None:
@@ -120,7 +123,7 @@ def compile_tree(tree: Node, context: CompileContext) -> ColumnElement[bool]:
     if isinstance(tree, SegmentRef):
         return compile_tree(context.segments[tree.name], context)
     if isinstance(tree, HasTag):
-        return _has_tag(tree.tag.value)
+        return _has_tag(tree.tag.value, context.tag_ids)
     return _condition(tree, context)
 
 
@@ -186,8 +189,18 @@ def _check(condition: Condition, query: str) -> None:
         raise SegmentError(message, query, values[0].position)
 
 
-def _has_tag(name: str) -> ColumnElement[bool]:
+def _has_tag(name: str, tag_ids: Mapping[str, int | None]) -> ColumnElement[bool]:
     # Tag names are stored lower-case.
+    name = name.strip().lower()
+    if name in tag_ids:
+        tag_id = tag_ids[name]
+        if tag_id is None:
+            return false()
+        return exists(
+            select(contact_tags.c.contact_id).where(
+                contact_tags.c.contact_id == Contact.id, contact_tags.c.tag_id == tag_id
+            )
+        )
     return exists(
         select(contact_tags.c.contact_id)
         .join(Tag, Tag.id == contact_tags.c.tag_id)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from audiences.models import Tag
 from audiences.segment_compiler import CompileContext, check_tree, compile_tree
 from audiences.segment_errors import (
     SegmentError,
@@ -23,7 +24,7 @@ from audiences.segment_errors import (
     UnknownFieldError,
     UnknownSegmentError,
 )
-from audiences.segment_parser import parse_query
+from audiences.segment_parser import HasTag, Node, conditions, parse_query
 from audiences.segments import resolve_segments
 from audiences.settings import AudienceSettings
 
@@ -50,7 +51,23 @@ def segment_filter(
     check_tree(tree, query)
     segments = resolve_segments(session, tree, query)
     local_today = today if today is not None else datetime.now(settings.zone).date()
-    return compile_tree(tree, CompileContext(settings.zone, local_today, segments))
+    tag_ids = _tag_ids(session, [tree, *segments.values()])
+    return compile_tree(tree, CompileContext(settings.zone, local_today, segments, tag_ids))
+
+
+def _tag_ids(session: Session, trees: list[Node]) -> dict[str, int | None]:
+    """The ids of the tags the trees name (None for a tag no contact has)."""
+    names = {
+        condition.tag.value.strip().lower()
+        for tree in trees
+        for condition in conditions(tree)
+        if isinstance(condition, HasTag)
+    }
+    if not names:
+        return {}
+    rows = session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names)))
+    found = {name: tag_id for name, tag_id in rows}
+    return {name: found.get(name) for name in names}
 
 
 def validate_query(session: Session, query: str) -> None:

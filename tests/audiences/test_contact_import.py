@@ -354,3 +354,14 @@ def test_an_empty_binary_or_ambiguous_file_is_not_imported(
 
     with pytest.raises(ImportFileError, match=message):
         import_contacts(db, path, SETTINGS)
+
+
+def test_a_line_the_csv_reader_cannot_get_past_stops_the_import_naming_it(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "open_quote.csv"
+    # A quote left open swallows the rest of the file into one huge field.
+    path.write_text('email,city\nan@example.com,Hanoi\nbinh@example.com,"Hue\n' + "x" * 200_000)
+
+    with pytest.raises(ImportFileError, match=r"line 3: not readable as CSV \(field larger"):
+        import_contacts(db, path, SETTINGS)
