@@ -16,21 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from audiences.emails import address_hash, normalise_email
+from audiences.metrics import DERIVED_FIELDS
 from audiences.models import Base, ConsentRecord, Contact, Order, Suppression
 
 # Columns of the contact that audiences.metrics derives from orders; exported apart
 # from what the person or the shop told us.
-METRIC_FIELDS = (
-    "orders_count",
-    "total_spent",
-    "spend_window",
-    "first_purchase_at",
-    "last_purchase_at",
-    "rfm_recency",
-    "rfm_frequency",
-    "rfm_monetary",
-    "tier",
-)
+METRIC_FIELDS = DERIVED_FIELDS
 
 
 def find_contact(session: Session, email: str) -> Contact | None:

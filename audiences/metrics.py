@@ -39,6 +39,21 @@ _orders: Table = Order.__table__  # type: ignore[assignment]
 _EPSILON = 1e-9
 
 
+# The contact columns derived from orders, apart from the tier (ranked separately).
+FIGURES = (
+    "orders_count",
+    "total_spent",
+    "spend_window",
+    "first_purchase_at",
+    "last_purchase_at",
+    "rfm_recency",
+    "rfm_frequency",
+    "rfm_monetary",
+)
+# Every contact column this module derives.
+DERIVED_FIELDS = (*FIGURES, "tier")
+
+
 def tier_cuts(customers: int, shares: TierShares) -> tuple[int, int, int]:
     """The last spend rank of Platinum, Gold and Iron among ``customers`` contacts with orders."""
     top = shares.platinum
@@ -132,19 +147,7 @@ def _recompute(connection: Connection, shares: TierShares, since: datetime) -> N
         (scored.c.spend_rank <= iron, "Iron"),
         else_="Lead",
     )
-    figures = {
-        name: scored.c[name]
-        for name in (
-            "orders_count",
-            "total_spent",
-            "spend_window",
-            "first_purchase_at",
-            "last_purchase_at",
-            "rfm_recency",
-            "rfm_frequency",
-            "rfm_monetary",
-        )
-    }
+    figures = {name: scored.c[name] for name in FIGURES}
     changed = or_(
         contacts.c.tier.is_distinct_from(tier),
         *(contacts.c[name].is_distinct_from(value) for name, value in figures.items()),
