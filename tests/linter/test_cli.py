@@ -32,16 +32,6 @@ CLEAN = template("Hi {{ first_name }},\nThe new range is in.\n")
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty current folder with no config.toml and no HOOKLINE_* variables."""
-    for name in list(os.environ):
-        if name.startswith("HOOKLINE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def write(path: Path, text: str) -> Path:
     """Write a template (folders included) and return its path."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -203,12 +202,9 @@ class TestBadValues:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder with one template with a T002 error, and no HOOKLINE_* variables."""
-    for name in list(os.environ):
-        if name.startswith("HOOKLINE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+def workdir(workdir: Path) -> Path:
+    """conftest's empty folder, with one template with a T002 error in mail/."""
+    tmp_path = workdir
     (tmp_path / "mail").mkdir()
     (tmp_path / "mail" / "sale.txt.j2").write_text(WITH_ERROR, encoding="utf-8")
     return tmp_path

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -52,12 +51,9 @@ WARNING_BODY = "{# hookline: ignore[T003] stale #}\nHi {{ first_name }},\n"
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty current folder with no config.toml and no HOOKLINE_* variables."""
-    for name in list(os.environ):
-        if name.startswith("HOOKLINE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+def workdir(workdir: Path) -> Path:
+    """conftest's empty folder, with one template with a T002 error in mail/."""
+    tmp_path = workdir
     (tmp_path / "mail").mkdir()
     (tmp_path / "mail" / "sale.txt.j2").write_text(template(ERROR_BODY), encoding="utf-8")
     (tmp_path / "mail" / "welcome.html.j2").write_text(template(WARNING_BODY), encoding="utf-8")

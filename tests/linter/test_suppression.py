@@ -7,10 +7,8 @@ render error), so the tests hold whichever copy rules exist.
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from campaigns.cli import cli
@@ -141,16 +139,6 @@ class TestUnused:
         config = dataclasses.replace(NO_GRAMMAR, severity=(("X001", Severity.ERROR),))
         [finding] = findings_of("Intro\n{# hookline: ignore[T002] #}\nHi\n", config=config)
         assert finding.severity is Severity.ERROR
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty current folder with no config.toml and no HOOKLINE_* variables."""
-    for name in list(os.environ):
-        if name.startswith("HOOKLINE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args: str) -> Result:
