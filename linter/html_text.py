@@ -103,6 +103,8 @@ class _State:
     in_pre: bool = False
 
     def flush(self) -> None:
+        if not self.parts and not self.links:
+            return  # most block boundaries have nothing pending
         text = _normalise("".join(self.parts), self.in_pre)
         plain = _normalise("".join(self.plain), self.in_pre)
         if text.strip() or self.links:
@@ -115,6 +117,8 @@ class _State:
 def _normalise(text: str, preformatted: bool) -> str:
     if preformatted:
         return text
+    if "\n" not in text:
+        return _SPACES.sub(" ", text).strip()
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line)
 

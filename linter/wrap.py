@@ -14,6 +14,8 @@ DEFAULT_WIDTH = 67
 
 def display_length(text: str) -> int:
     """Characters as the reader counts them: NFC code points, so "ế" is one."""
+    if text.isascii():  # the common case, and already in NFC
+        return len(text)
     return len(unicodedata.normalize("NFC", text))
 
 
