@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck bench clean
+.PHONY: install system-deps run test lint typecheck bench clean
 
 install: $(STAMP)
 
@@ -21,8 +21,13 @@ $(STAMP): pyproject.toml
 
 run: install
 	$(BIN)/hookline lint templates/
+	$(BIN)/hookline demo
 
-test: install
+# Debian packages the tests use for real (SpamAssassin); installed when missing.
+system-deps:
+	@sh .ci/system-deps
+
+test: install system-deps
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 	$(BIN)/mypy

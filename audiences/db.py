@@ -79,25 +79,28 @@ def make_engine(url: str) -> Engine:
         ) from None
 
 
-def alembic_config(engine: Engine) -> Config:
-    """Alembic's configuration, pointing at this package's migrations."""
+def alembic_config(engine: Engine, script_location: Path = MIGRATIONS) -> Config:
+    """Alembic's configuration, pointing at a package's migrations (these by default)."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(script_location))
     config.attributes["engine"] = engine
     return config
 
 
-def is_current(engine: Engine) -> bool:
-    """Whether the database is at the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+def is_current(
+    engine: Engine, script_location: Path = MIGRATIONS, version_table: str = "alembic_version"
+) -> bool:
+    """Whether the database is at the newest migration of ``script_location``."""
+    head = ScriptDirectory.from_config(alembic_config(engine, script_location)).get_current_head()
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table": version_table})
+        current = context.get_current_revision()
     return current == head
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending migration."""
-    command.upgrade(alembic_config(engine), "head")
+def migrate(engine: Engine, script_location: Path = MIGRATIONS) -> None:
+    """Apply every pending migration of ``script_location``."""
+    command.upgrade(alembic_config(engine, script_location), "head")
 
 
 @dataclass

@@ -13,6 +13,10 @@ import click
 SUBCOMMANDS = {
     "lint": "linter.cli:lint_command",
     "audience": "audiences.cli:audience_group",
+    "campaign": "campaigns.campaign_cli:campaign_group",
+    "worker": "campaigns.worker_cli:worker_command",
+    "outbox": "campaigns.outbox_cli:outbox_group",
+    "demo": "campaigns.demo_cli:demo_command",
 }
 
 
@@ -52,6 +56,9 @@ def cli() -> None:
       hookline lint templates/      check copy against the copy rules
       hookline lint --explain S002  learn what a rule checks and why
       hookline audience --help      import contacts, count and export segments
+      hookline campaign --help      create, preview, send and report on campaigns
+      hookline outbox               mail caught by the built-in SMTP capture
+      hookline demo                 the whole loop on demo data, nothing leaves the machine
     """
 
 
@@ -65,3 +72,7 @@ def main() -> None:
         click.echo(f"hookline: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("Run again with HOOKLINE_DEBUG=1 for the traceback, and report it.", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""From a claimed recipient to the exact bytes handed to SMTP.
+
+Per recipient: the contact's variables plus the engine's (``unsubscribe_url``,
+``view_url``, ``offer_code``, ``campaign``), the template compiled once per campaign,
+links rewritten to signed click URLs, an open pixel, the MIME message with its
+List-Unsubscribe headers, and a DKIM signature when a key is configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import quote
+
+from campaigns.models import Campaign
+from campaigns.offer_codes import offer_code
+from campaigns.render.campaign_template import CampaignTemplate, RenderedContent
+from campaigns.render.dkim_signing import DkimSigner
+from campaigns.render.mime_message import build_message, make_message_id
+from campaigns.render.tracking_links import add_open_pixel, rewrite_links
+from campaigns.settings import CampaignSettings
+from campaigns.tokens import TokenSigner
+
+
+def envelope_sender(from_addr: str) -> str:
+    """The bare address of a ``Name <addr>`` sender, for MAIL FROM."""
+    return parseaddr(from_addr)[1]
+
+
+class MessageComposer:
+    """Renders one campaign's messages; built once per campaign and process."""
+
+    def __init__(
+        self,
+        campaign: Campaign,
+        settings: CampaignSettings,
+        secret_key: str,
+        dkim: DkimSigner | None = None,
+        template: CampaignTemplate | None = None,
+    ) -> None:
+        self.campaign_id = campaign.id
+        self.campaign_vars = {"name": campaign.name, "id": campaign.id}
+        self.from_addr = campaign.from_addr
+        self.reply_to = campaign.reply_to
+        self.envelope_from = envelope_sender(campaign.from_addr)
+        self.template = template or CampaignTemplate.compile(
+            campaign.template_source, campaign.template_path, campaign.text_source
+        )
+        self.campaign_vars["subject"] = self.template.subject_source or ""
+        self.secret_key = secret_key
+        self.tokens = TokenSigner(secret_key)
+        self.base_url = settings.base_url
+        self.mailto = settings.unsubscribe_mailto or envelope_sender(
+            campaign.reply_to or campaign.from_addr
+        )
+        self.domain = settings.message_id_domain or self.envelope_from.rpartition("@")[2]
+        self.dkim = dkim
+
+    def engine_variables(self, recipient_id: int) -> dict[str, Any]:
+        """The variables the engine adds for one ledger row."""
+        token = self.tokens.recipient_token("unsubscribe", recipient_id)
+        return {
+            "unsubscribe_url": f"{self.base_url}/u/{token}",
+            "view_url": f"{self.base_url}/v/{self.tokens.recipient_token('view', recipient_id)}",
+            "offer_code": offer_code(self.secret_key, recipient_id),
+            "campaign": self.campaign_vars,
+        }
+
+    def render(self, recipient_id: int, contact: Mapping[str, Any]) -> RenderedContent:
+        """The subject, HTML and text for one recipient. Raises RenderError."""
+        return self.template.render({**contact, **self.engine_variables(recipient_id)})
+
+    def _own_link(self, url: str) -> bool:
+        # Unsubscribe and view links are already signed and must work without a redirect.
+        return url.startswith(self.base_url)
+
+    def compose(
+        self,
+        recipient_id: int,
+        to_addr: str,
+        contact: Mapping[str, Any],
+        now: datetime | None = None,
+        track: bool = True,
+    ) -> bytes:
+        """The signed message for one recipient, CRLF bytes. Raises RenderError."""
+        content = self.render(recipient_id, contact)
+        html = content.html
+        if html is not None and track:
+            html = rewrite_links(
+                html,
+                lambda url: f"{self.base_url}/t/c/{self.tokens.click_token(recipient_id, url)}",
+                self._own_link,
+            )
+            html = add_open_pixel(
+                html, f"{self.base_url}/t/o/{self.tokens.recipient_token('open', recipient_id)}"
+            )
+        token = self.tokens.recipient_token("unsubscribe", recipient_id)
+        message = build_message(
+            from_addr=self.from_addr,
+            to_addr=to_addr,
+            subject=content.subject,
+            text=content.text,
+            html=html,
+            message_id=make_message_id(self.domain, self.campaign_id, recipient_id),
+            date=now or datetime.now(UTC),
+            reply_to=self.reply_to,
+            list_unsubscribe_url=f"{self.base_url}/u/{token}",
+            list_unsubscribe_mailto=(
+                f"mailto:{self.mailto}?subject={quote('unsubscribe ' + token)}"
+            ),
+            extra_headers={"X-Hookline-Campaign": str(self.campaign_id)},
+        )
+        return self.dkim.sign(message) if self.dkim is not None else message
