@@ -147,7 +147,8 @@ def _link_label(node: LexborNode) -> str:
     return (image.attributes.get("alt") or "").strip() if image is not None else ""
 
 
-def _plain_link(label: str, href: str) -> str:
+def plain_link(label: str, href: str) -> str:
+    """How the text part writes a link: ``label <url>``, or the bare URL when they agree."""
     target = href[len("mailto:") :] if href.lower().startswith("mailto:") else href
     if not label or label in (href, target):
         return target
@@ -175,7 +176,7 @@ def _walk(node: LexborNode, state: _State) -> None:
             label = _link_label(child)
             state.links.append(Link(href, label, state.in_footer))
             state.parts.append(label)
-            state.plain.append(_plain_link(label, href))
+            state.plain.append(plain_link(label, href))
         elif tag in BLOCK_TAGS:
             _walk_block(child, state, tag)
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
@@ -21,9 +21,12 @@ from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
 from jinja2.environment import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from campaigns.render import text_template
 from campaigns.render.css_inline import inline_html, inline_template_css
 from campaigns.render.text_part import text_part
+from campaigns.render.text_template import TextTemplate
 from linter.document import TemplateDocument, parse_document
+from linter.jinja_render import preview_contexts
 
 # The usual hidden-preheader markup: shown in the inbox list, never in the message.
 PREHEADER_STYLE = "display:none;max-height:0;max-width:0;opacity:0;overflow:hidden;mso-hide:all"
@@ -125,6 +128,13 @@ class CampaignTemplate:
     _body: _Part = field(repr=False)
     _source_body: _Part = field(repr=False)
     _text: _Part | None = field(repr=False)
+    # The text part derived once from the HTML template (see text_template.py).
+    _derived_text: TextTemplate | None = field(default=None, repr=False)
+
+    @property
+    def text_derived_once(self) -> bool:
+        """Whether the text part renders from a template derived once per campaign."""
+        return self._derived_text is not None
 
     @classmethod
     def compile(
@@ -154,12 +164,13 @@ class CampaignTemplate:
         is_html = kind == "html"
         source_body = _compile(document.body, is_html, "body", document.body_start_line, path)
         body = source_body
-        if is_html:
-            body = _inlined(document.body) or source_body
+        inlined_source = inline_template_css(document.body) if is_html else None
+        if inlined_source is not None:
+            body = _inlined(inlined_source) or source_body
         text = None
         if is_html and text_source is not None:
             text = _compile_text_sibling(text_source, _sibling_path(path))
-        return cls(
+        compiled = cls(
             path=path,
             kind=kind,
             channel=document.channel,
@@ -172,6 +183,16 @@ class CampaignTemplate:
             _source_body=source_body,
             _text=text,
         )
+        if not is_html or text is not None:
+            return compiled
+        checks = preview_contexts(front.previews, front.lang or "en", ())
+        derived = text_template.derive(
+            inlined_source if compiled.inlined_once and inlined_source else document.body,
+            checks,
+            compiled._html,
+            text_part,
+        )
+        return replace(compiled, _derived_text=derived) if derived else compiled
 
     def render(self, context: Mapping[str, Any]) -> RenderedContent:
         """Render the subject and bodies for one recipient; raises ``RenderError``."""
@@ -179,6 +200,20 @@ class CampaignTemplate:
         subject = " ".join(self._subject.render(data).split()) if self._subject else ""
         if self.kind != "html":
             return RenderedContent(subject, None, self._source_body.render(data))
+        html = self._html(data)
+        if self._text is not None:
+            text = self._text.render(data)
+        elif self._derived_text is not None:
+            try:
+                text = self._derived_text.render(data)
+            except Exception as exc:
+                raise RenderError(f"text part: {exc or type(exc).__name__}") from exc
+        else:
+            text = text_part(html)
+        return RenderedContent(subject, html, text)
+
+    def _html(self, context: Mapping[str, Any]) -> str:
+        data = dict(context)
         html = self._render_body(data)
         if not self.inlined_once:
             html = inline_html(html)
@@ -186,8 +221,7 @@ class CampaignTemplate:
             preheader = " ".join(self._preheader.render(data).split())
             if preheader:
                 html = _with_preheader(html, preheader)
-        text = self._text.render(data) if self._text is not None else text_part(html)
-        return RenderedContent(subject, html, text)
+        return html
 
     def _render_body(self, data: dict[str, Any]) -> str:
         try:
@@ -234,11 +268,8 @@ def _compile(source: str, autoescape: bool, label: str, first_line: int, path: s
     return _Part(template, label, first_line)
 
 
-def _inlined(body: str) -> _Part | None:
-    """The body with its CSS inlined once, or None to inline each message instead."""
-    inlined = inline_template_css(body)
-    if inlined is None:
-        return None
+def _inlined(inlined: str) -> _Part | None:
+    """The CSS-inlined body compiled, or None to inline each message instead."""
     try:
         template = _environment(True).from_string(inlined)
     except (TemplateSyntaxError, RecursionError, SyntaxError):

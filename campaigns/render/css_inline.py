@@ -34,6 +34,8 @@ _JINJA_TAG = re.compile(
     r"|\{#.*?#\}",
     re.DOTALL,
 )
+# Public for the text part, which protects the same tags the same way.
+JINJA_TAG = _JINJA_TAG
 _PLAIN = re.compile(r"hookline-jinja-(\d{4,})-x")
 _ANY_TOKEN = re.compile(r"<!--hookline-jinja-(\d{4,})-c-->|hookline-jinja-(\d{4,})-[xc]")
 _MARKUP = re.compile(
