@@ -467,7 +467,16 @@ def _spawn_workers(
 ) -> list[subprocess.Popen[bytes]]:
     """Extra sending processes for one campaign, sharing it through the ledger."""
     env = {**os.environ, "HOOKLINE_SMTP_URL": smtp_url}
-    command = [sys.executable, "-m", "campaigns.cli", "worker", "--campaign", name, "--until-done"]
+    command = [
+        sys.executable,
+        "-m",
+        "campaigns.cli",
+        "worker",
+        "--campaign",
+        name,
+        "--until-done",
+        "--quiet",
+    ]
     if config_path is not None:
         command += ["--config", str(config_path)]
     return [subprocess.Popen(command, env=env) for _ in range(count)]

@@ -3,16 +3,23 @@
 The gate lints the text stored with the campaign (not the file, which may have
 changed since), with the project's linter settings. ``--force --reason`` overrides
 it, and the reason is kept with the campaign.
+
+Grammar and spelling (G001, G002) are warnings, so they can't close the gate; unless
+config.toml raises them to errors, the gate skips the grammar backends, which would
+cost a sending process a second of start-up and a hundred megabytes for nothing.
+`hookline lint` still reports them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from linter.config import LinterConfig, load_linter_config
 from linter.model import Finding, Severity
 from linter.runner import lint_source
+
+GRAMMAR_CODES = ("G001", "G002")
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,11 @@ def lint_campaign_source(
 ) -> GateResult:
     """Lint a campaign's stored template text."""
     config = config or load_linter_config(config_path)
+    grammar_blocks = any(
+        config.severity_for(code, Severity.WARNING) == Severity.ERROR for code in GRAMMAR_CODES
+    )
+    if not grammar_blocks:
+        config = replace(config, grammar=replace(config.grammar, enabled=False))
     result = lint_source(path, source, config)
     errors = [f for f in result.findings if f.severity == Severity.ERROR]
     return GateResult(errors, list(result.findings))

@@ -31,13 +31,16 @@ POLL_SECONDS = 1.0
     is_flag=True,
     help="Exit when no campaign has work left (default: keep polling for new sends).",
 )
+@click.option("--quiet", is_flag=True, help="Don't announce the worker on stderr.")
 @click.option(
     "--config",
     "config_path",
     type=click.Path(path_type=Path),
     help="Config file (default: ./config.toml or $HOOKLINE_CONFIG).",
 )
-def worker_command(only: str | None, until_done: bool, config_path: Path | None) -> None:
+def worker_command(
+    only: str | None, until_done: bool, quiet: bool, config_path: Path | None
+) -> None:
     """Send every campaign that is sending, alongside any other workers.
 
     \b
@@ -68,7 +71,8 @@ def worker_command(only: str | None, until_done: bool, config_path: Path | None)
     signal.signal(signal.SIGINT, request_stop)
     owner = worker_name()
     with open_campaigns(config_path) as (settings, db), smtp_transport(settings) as (url, _):
-        click.echo(f"worker {owner}: sending through {url.display()}", err=True)
+        if not quiet:
+            click.echo(f"worker {owner}: sending through {url.display()}", err=True)
         composers = {}
         while not stop.is_set():
             with db.session() as session:
