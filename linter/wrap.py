@@ -30,7 +30,7 @@ def wrap_words(words: list[str], width: int, first: str = "", rest: str = "") ->
     rest_length = display_length(rest)
     has_word = False
     for word in words:
-        size = display_length(word)
+        size = len(word) if word.isascii() else display_length(word)
         if has_word and length + 1 + size > width:
             lines.append(current)
             current, length = rest + word, rest_length + size
@@ -50,5 +50,13 @@ def wrap_text(text: str, width: int = DEFAULT_WIDTH, first: str = "", rest: str 
     for index, segment in enumerate(text.split("\n")):
         prefix = first if index == 0 else rest
         words = segment.split()
-        out.extend(wrap_words(words, width, prefix, rest) if words else [prefix.rstrip()])
+        if not words:
+            out.append(prefix.rstrip())
+            continue
+        joined = prefix + " ".join(words)
+        # Most paragraph lines of a text part fit as they are: no need to fill word by word.
+        if (len(joined) if joined.isascii() else display_length(joined)) <= width:
+            out.append(joined)
+            continue
+        out.extend(wrap_words(words, width, prefix, rest))
     return "\n".join(out)
