@@ -154,9 +154,10 @@ class SmtpConnection:
             if not recipient.isascii() and not smtp.has_extn("smtputf8"):
                 detail = f"{self.url.display()} doesn't support SMTPUTF8, which this address needs"
                 return self._refused(smtp, Outcome.BOUNCED, None, detail), False
-            code, reply = smtp.mail(
-                envelope_from, _mail_options(smtp, envelope_from, recipient, data)
-            )
+            options = _mail_options(smtp, envelope_from, recipient, data)
+            if smtp.has_extn("pipelining") and "SMTPUTF8" not in options:
+                return self._pipelined(smtp, envelope_from, recipient, data, options)
+            code, reply = smtp.mail(envelope_from, options)
             if code != 250:
                 detail = f"sender refused: {_reply(code, reply)}"
                 return self._refused(smtp, Outcome.RETRY, code, detail), code == _CLOSING
@@ -178,6 +179,59 @@ class SmtpConnection:
             self._drop()
             detail = f"unreadable reply during {stage}: {_reply(exc.smtp_code, exc.smtp_error)}"
             return DeliveryResult(Outcome.RETRY, None, detail), False
+        if not 200 <= code < 300:
+            return self._refused(smtp, _outcome(code), code, _reply(code, reply)), False
+        return DeliveryResult(Outcome.SENT, code, _reply(code, reply)), False
+
+    def _pipelined(
+        self,
+        smtp: smtplib.SMTP,
+        envelope_from: str,
+        recipient: str,
+        data: bytes,
+        options: list[str],
+    ) -> tuple[DeliveryResult, bool]:
+        """One transaction with RFC 2920 pipelining: MAIL, RCPT and DATA in one write.
+
+        Two round trips instead of four; each reply is judged as in the plain path.
+        A network error before the content is sent propagates to the caller (nothing of
+        the message reached the server); one after it is a retry for the ledger.
+        """
+        parameters = "".join(f" {option}" for option in options)
+        smtp.send(
+            f"MAIL FROM:{smtplib.quoteaddr(envelope_from)}{parameters}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+            "DATA\r\n"
+        )
+        mail_code, mail_reply = smtp.getreply()
+        rcpt_code, rcpt_reply = smtp.getreply()
+        data_code, data_reply = smtp.getreply()
+        if data_code == 354 and (mail_code != 250 or not 200 <= rcpt_code < 300):
+            # A server that took DATA after refusing the envelope gets an empty message.
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        if mail_code != 250:
+            detail = f"sender refused: {_reply(mail_code, mail_reply)}"
+            return self._refused(smtp, Outcome.RETRY, mail_code, detail), mail_code == _CLOSING
+        if not 200 <= rcpt_code < 300:
+            return self._refused(
+                smtp, _outcome(rcpt_code), rcpt_code, _reply(rcpt_code, rcpt_reply)
+            ), False
+        if data_code != 354:
+            return self._refused(
+                smtp, _outcome(data_code), data_code, _reply(data_code, data_reply)
+            ), False
+        body = _LEADING_DOT.sub(b"..", data)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        try:
+            smtp.send(body + b".\r\n")
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # The message may have arrived: never resend it on the spot (the ledger's
+            # retry, with its backoff, decides), unlike a failure before the content.
+            self._drop()
+            return DeliveryResult(Outcome.RETRY, None, f"connection dropped: {exc}"), False
         if not 200 <= code < 300:
             return self._refused(smtp, _outcome(code), code, _reply(code, reply)), False
         return DeliveryResult(Outcome.SENT, code, _reply(code, reply)), False
@@ -303,6 +357,10 @@ class SmtpConnection:
             f"the TLS certificate of {self.url.display()} is not trusted: "
             f"{exc.verify_message or exc}"
         )
+
+
+# Dot-stuffing (RFC 5321 4.5.2), as smtplib's data() does it.
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 def _mail_options(smtp: smtplib.SMTP, envelope_from: str, recipient: str, data: bytes) -> list[str]:

@@ -30,10 +30,14 @@ BASE_URL = "https://hooks.example.com"
 TEST_ATTRIBUTES = ("divisor",)
 
 
-@pytest.fixture
-def smtp_peer() -> Iterator[SmtpPeer]:
-    """A started SMTP peer on 127.0.0.1 with fault injection; stopped after the test."""
-    peer = SmtpPeer().start()
+@pytest.fixture(params=["plain", "pipelining"])
+def smtp_peer(request: pytest.FixtureRequest) -> Iterator[SmtpPeer]:
+    """A started SMTP peer on 127.0.0.1 with fault injection; stopped after the test.
+
+    Every test runs against a server without and with PIPELINING (RFC 2920), the two
+    ways the client speaks.
+    """
+    peer = SmtpPeer(pipelining=request.param == "pipelining").start()
     try:
         yield peer
     finally:

@@ -47,10 +47,13 @@ class SmtpPeer:
         users: Mapping[str, str] | None = None,
         tls_context: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
+        pipelining: bool = False,
     ) -> None:
         self.users = dict(users or {})
         self.tls_context = tls_context
         self.implicit_tls = implicit_tls
+        # aiosmtpd reads pipelined commands in order but doesn't say so in EHLO.
+        self.pipelining = pipelining
         self._lock = threading.Lock()
         self._controller: EphemeralPortController | None = None
         # Every connection's SMTP object, kept across reset() so disconnect_all() works.
@@ -264,6 +267,8 @@ class _Handler:
     ) -> list[str]:
         """Count a new session (an EHLO after STARTTLS is the same session)."""
         self.peer._greeted(server, session, hostname)
+        if self.peer.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
         return responses
 
     async def handle_HELO(  # noqa: N802 - aiosmtpd's hook name
