@@ -9,6 +9,7 @@ List-Unsubscribe headers, and a DKIM signature when a key is configured.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
@@ -27,6 +28,34 @@ from campaigns.tokens import TokenSigner
 def envelope_sender(from_addr: str) -> str:
     """The bare address of a ``Name <addr>`` sender, for MAIL FROM."""
     return parseaddr(from_addr)[1]
+
+
+@dataclass(frozen=True)
+class ComposerRecipe:
+    """What it takes to build a campaign's composer again in another process."""
+
+    campaign: dict[str, Any]
+    settings: CampaignSettings
+    secret_key: str
+    dkim: bool
+
+    def build(self) -> MessageComposer:
+        """The composer, compiled afresh (4 ms or so)."""
+        from campaigns.sending import dkim_signer
+
+        signer = dkim_signer(self.settings) if self.dkim else None
+        return MessageComposer(Campaign(**self.campaign), self.settings, self.secret_key, signer)
+
+
+RECIPE_FIELDS = (
+    "id",
+    "name",
+    "template_path",
+    "template_source",
+    "text_source",
+    "from_addr",
+    "reply_to",
+)
 
 
 class MessageComposer:
@@ -57,6 +86,12 @@ class MessageComposer:
         )
         self.domain = settings.message_id_domain or self.envelope_from.rpartition("@")[2]
         self.dkim = dkim
+        self.recipe = ComposerRecipe(
+            {name: getattr(campaign, name) for name in RECIPE_FIELDS},
+            settings,
+            secret_key,
+            dkim is not None,
+        )
 
     def engine_variables(self, recipient_id: int) -> dict[str, Any]:
         """The variables the engine adds for one ledger row."""

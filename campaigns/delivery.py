@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -28,6 +28,7 @@ from campaigns.composer import MessageComposer
 from campaigns.ledger_writer import LedgerWriter
 from campaigns.models import Campaign
 from campaigns.render.campaign_template import RenderError
+from campaigns.render_pool import Rendered, RenderPool
 from campaigns.smtp.rate_limit import RateLimiter
 from campaigns.smtp.smtp_client import DeliveryResult, Outcome
 
@@ -55,6 +56,10 @@ class DeliveryOptions:
     max_attempts: int = 5
     retry_delay: float = 60.0
     limiter: RateLimiter | None = None
+    # Processes that render messages; 0 renders in the sending process. Starting them
+    # costs about a second, so small sends (fewer rows than render_pool_from) don't.
+    render_processes: int = 0
+    render_pool_from: int = 2000
 
 
 @dataclass
@@ -236,6 +241,12 @@ def deliver(
     """
     stop = stop or threading.Event()
     stats = LoopStats()
+    renderers = None
+    if options.render_processes:
+        with engine.connect() as connection:
+            waiting = ledger.unfinished(connection, campaign_id)
+        if waiting >= options.render_pool_from:
+            renderers = RenderPool(composer.recipe, options.render_processes)
     pool = ConnectionPool(engine, owner, composer.envelope_from, transport_factory, options, stats)
     try:
         while not stop.is_set():
@@ -259,12 +270,14 @@ def deliver(
                 wait = IDLE_POLL_SECONDS if due is None else (due - utcnow()).total_seconds()
                 stop.wait(min(max(wait, 0.01), IDLE_POLL_SECONDS))
                 continue
-            _send_batch(engine, composer, pool, ids, stats, stop)
+            _send_batch(engine, composer, renderers, pool, ids, stats, stop)
             if on_batch is not None:
                 on_batch(stats)
         pool.drain()
     finally:
         pool.close()
+        if renderers is not None:
+            renderers.close()
         with engine.begin() as connection:
             ledger.release(connection, campaign_id, owner, utcnow())
     if on_batch is not None:
@@ -272,9 +285,23 @@ def deliver(
     return stats
 
 
+def _compose_here(
+    composer: MessageComposer, recipients: list[ledger.ClaimedRecipient]
+) -> Iterator[Rendered]:
+    """Render in this process (one core, or no fork)."""
+    for recipient in recipients:
+        try:
+            message = composer.compose(recipient.recipient_id, recipient.email, recipient.context)
+        except RenderError as exc:
+            yield recipient.recipient_id, None, str(exc)
+        else:
+            yield recipient.recipient_id, message, None
+
+
 def _send_batch(
     engine: Engine,
     composer: MessageComposer,
+    renderers: RenderPool | None,
     pool: ConnectionPool,
     ids: list[int],
     stats: LoopStats,
@@ -286,17 +313,16 @@ def _send_batch(
         ledger.mark_skipped(connection, skipped, now)
     stats.skipped += len(skipped)
     failures: list[ledger.Outcome] = []
-    for recipient in ready:
+    by_id = {recipient.recipient_id: recipient for recipient in ready}
+    rendered = renderers.render(ready) if renderers is not None else _compose_here(composer, ready)
+    for recipient_id, message, problem in rendered:
         if stop.is_set():
             break  # the rest stay claimed by us and are released on the way out
-        try:
-            message = composer.compose(recipient.recipient_id, recipient.email, recipient.context)
-        except RenderError as exc:
-            failures.append(
-                ledger.Outcome(recipient.recipient_id, "failed", f"render failed: {exc}")
-            )
+        recipient = by_id[recipient_id]
+        if message is None:
+            failures.append(ledger.Outcome(recipient_id, "failed", f"render failed: {problem}"))
             continue
-        pool.put(_Job(recipient.recipient_id, recipient.email, message, recipient.attempts))
+        pool.put(_Job(recipient_id, recipient.email, message, recipient.attempts))
     if failures:
         with engine.begin() as connection:
             for outcome in failures:

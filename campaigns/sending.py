@@ -69,6 +69,7 @@ def delivery_options(settings: CampaignSettings) -> DeliveryOptions:
         max_attempts=smtp.max_attempts,
         retry_delay=smtp.retry_delay,
         limiter=limiter,
+        render_processes=settings.render_processes,
     )
 
 

@@ -33,6 +33,7 @@ SENDING_DEFAULTS: dict[str, object] = {
     "message-id-domain": "",
     "batch-size": 100,
     "lease-seconds": 300.0,
+    "render-processes": 1,
     "outbox": "var/outbox",
     "secret-key-file": "var/secret_key",
 }
@@ -79,6 +80,7 @@ class CampaignSettings:
     message_id_domain: str = ""
     batch_size: int = 100
     lease_seconds: float = 300.0
+    render_processes: int = 1
     outbox: Path = Path("var/outbox")
     secret_key_file: Path = Path("var/secret_key")
 
@@ -99,6 +101,13 @@ def _positive(table: str, values: Mapping[str, Any], key: str, kind: type[Any]) 
     if number <= 0:
         raise ConfigError(f"[{table}] {key} must be positive, not {value!r}")
     return number
+
+
+def _processes(value: object) -> int:
+    """0 (render in the sending process) or a positive number of processes."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"[sending] render-processes must be 0 or more, not {value!r}")
+    return value
 
 
 def _rate(values: Mapping[str, Any], key: str) -> float | None:
@@ -142,6 +151,7 @@ def campaign_settings_from_mapping(
         message_id_domain=str(sending["message-id-domain"]),
         batch_size=_positive("sending", sending, "batch-size", int),
         lease_seconds=_positive("sending", sending, "lease-seconds", float),
+        render_processes=_processes(sending["render-processes"]),
         outbox=Path(str(sending["outbox"])),
         secret_key_file=Path(str(sending["secret-key-file"])),
     )

@@ -35,6 +35,7 @@ def test_the_environment_overrides_the_file() -> None:
         ({"smtp": {"rate-per-hour": -1}}, "[smtp] rate-per-hour must be 0"),
         ({"smtp": {"conections": 2}}, "unknown key(s) conections"),
         ({"sending": {"base-url": "example.com"}}, "base-url must start with http"),
+        ({"sending": {"render-processes": -1}}, "render-processes must be 0 or more"),
     ],
 )
 def test_bad_values_name_the_key(config: dict[str, dict[str, object]], message: str) -> None:
