@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import func, select
@@ -22,6 +23,10 @@ from sqlalchemy import func, select
 from audiences.audience_query import count as audience_count
 from audiences.terminal import echo_json, progress_bar, text_table
 from campaigns.command_context import EXIT_FAILED, open_campaigns
+
+if TYPE_CHECKING:
+    from audiences.db import Database
+    from campaigns.settings import CampaignSettings
 from linter.config import LinterConfig
 
 config_option = click.option(
@@ -239,20 +244,21 @@ def show_command(name: str, config_path: Path | None, as_json: bool) -> None:
 
 
 def _preview_message(
-    db: object, settings: object, name: str, contact_email: str | None, to: str | None = None
+    db: Database,
+    settings: CampaignSettings,
+    name: str,
+    contact_email: str | None,
+    to: str | None = None,
 ) -> bytes:
     """Render one message of the campaign for a real contact (or the template's preview)."""
     from audiences.contacts import find_contact
-    from audiences.db import Database
     from audiences.models import Contact
     from audiences.segment_query import segment_filter
     from audiences.sendable import sendable
     from campaigns.campaign_store import CampaignError, get_campaign
     from campaigns.ledger import contact_context
     from campaigns.sending import composer_for
-    from campaigns.settings import CampaignSettings
 
-    assert isinstance(db, Database) and isinstance(settings, CampaignSettings)
     with db.session() as session:
         campaign = get_campaign(session, name)
         if contact_email:
