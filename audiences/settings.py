@@ -9,13 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from linter.config_file import ConfigError, find_config_file, read_config, section_with_env
+from linter.config_file import (
+    ConfigError,
+    find_config_file,
+    positive_number,
+    read_config,
+    section_with_env,
+)
 
 DEFAULT_DATABASE_URL = "sqlite:///var/hookline.db"
-_Number = TypeVar("_Number", int, float)
 DATABASE_DEFAULTS: dict[str, object] = {"url": DEFAULT_DATABASE_URL}
 AUDIENCE_DEFAULTS: dict[str, object] = {
     "timezone": "Asia/Ho_Chi_Minh",
@@ -52,20 +57,6 @@ class AudienceSettings:
         return ZoneInfo(self.timezone)
 
 
-def _number(table: Mapping[str, Any], key: str, kind: type[_Number]) -> _Number:
-    """A numeric value, or a ConfigError that names the key."""
-    value = table[key]
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"[audience] {key} must be a number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"[audience] {key} must be positive, not {value!r}")
-    return number
-
-
 def audience_settings_from_mapping(
     config: Mapping[str, Any], environ: Mapping[str, str] | None = None
 ) -> AudienceSettings:
@@ -79,7 +70,8 @@ def audience_settings_from_mapping(
             f"[audience] timezone: unknown time zone {audience['timezone']!r}"
         ) from None
     platinum, gold, iron = (
-        _number(audience, key, float) for key in ("platinum-share", "gold-share", "iron-share")
+        positive_number("audience", audience, key, float)
+        for key in ("platinum-share", "gold-share", "iron-share")
     )
     if min(platinum, gold, iron) <= 0 or platinum + gold + iron >= 1:
         raise ConfigError(
@@ -90,7 +82,10 @@ def audience_settings_from_mapping(
         timezone=str(audience["timezone"]),
         currency=str(audience["currency"]).upper(),
         tiers=TierShares(
-            platinum, gold, iron, window_days=_number(audience, "tier-window-days", int)
+            platinum,
+            gold,
+            iron,
+            window_days=positive_number("audience", audience, "tier-window-days", int),
         ),
     )
 

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from audiences.settings import AudienceSettings, audience_settings_from_mapping
-from linter.config_file import ConfigError, find_config_file, read_config, section_with_env
+from linter.config_file import (
+    ConfigError,
+    find_config_file,
+    positive_number,
+    read_config,
+    section_with_env,
+)
 
 SMTP_DEFAULTS: dict[str, object] = {
     "url": "",
@@ -90,19 +96,6 @@ class CampaignSettings:
         return self.audience.database_url
 
 
-def _positive(table: str, values: Mapping[str, Any], key: str, kind: type[Any]) -> Any:
-    value = values[key]
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"[{table}] {key} must be a number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"[{table}] {key} must be positive, not {value!r}")
-    return number
-
-
 def _processes(value: object) -> int:
     """0 (render in the sending process) or a positive number of processes."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -134,12 +127,12 @@ def campaign_settings_from_mapping(
         audience=audience_settings_from_mapping(config, environ),
         smtp=SmtpSettings(
             url=str(smtp["url"]).strip(),
-            connections=_positive("smtp", smtp, "connections", int),
-            timeout=_positive("smtp", smtp, "timeout", float),
+            connections=positive_number("smtp", smtp, "connections", int),
+            timeout=positive_number("smtp", smtp, "timeout", float),
             rate_per_second=_rate(smtp, "rate-per-second"),
             rate_per_hour=_rate(smtp, "rate-per-hour"),
-            max_attempts=_positive("smtp", smtp, "max-attempts", int),
-            retry_delay=_positive("smtp", smtp, "retry-delay", float),
+            max_attempts=positive_number("smtp", smtp, "max-attempts", int),
+            retry_delay=positive_number("smtp", smtp, "retry-delay", float),
         ),
         dkim=DkimSettings(
             domain=str(dkim["domain"]),
@@ -149,8 +142,8 @@ def campaign_settings_from_mapping(
         base_url=base_url,
         unsubscribe_mailto=str(sending["unsubscribe-mailto"]),
         message_id_domain=str(sending["message-id-domain"]),
-        batch_size=_positive("sending", sending, "batch-size", int),
-        lease_seconds=_positive("sending", sending, "lease-seconds", float),
+        batch_size=positive_number("sending", sending, "batch-size", int),
+        lease_seconds=positive_number("sending", sending, "lease-seconds", float),
         render_processes=_processes(sending["render-processes"]),
         outbox=Path(str(sending["outbox"])),
         secret_key_file=Path(str(sending["secret-key-file"])),

@@ -13,7 +13,9 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+Number = TypeVar("Number", int, float)
 
 DEFAULT_CONFIG_NAME = "config.toml"
 CONFIG_ENV = "HOOKLINE_CONFIG"
@@ -119,3 +121,17 @@ def section_with_env(
             except (ValueError, json.JSONDecodeError) as exc:
                 raise ConfigError(f"{name}: {exc}") from exc
     return merged
+
+
+def positive_number(table: str, values: Mapping[str, Any], key: str, kind: type[Number]) -> Number:
+    """``values[key]`` as a positive ``kind``, or a ConfigError that names ``[table] key``."""
+    value = values[key]
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"[{table}] {key} must be a number, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"[{table}] {key} must be positive, not {value!r}")
+    return number
