@@ -396,16 +396,8 @@ def send_command(
     """
     from campaigns import ledger
     from campaigns.campaign_store import get_campaign
-    from campaigns.delivery import deliver
     from campaigns.report import campaign_report
-    from campaigns.sending import (
-        composer_for,
-        connection_factory,
-        delivery_options,
-        smtp_transport,
-        start,
-        worker_name,
-    )
+    from campaigns.sending import composer_for, send_campaign, smtp_transport, start
 
     if force and not reason:
         raise click.UsageError('--force needs --reason "why the lint gate is overridden"')
@@ -432,15 +424,8 @@ def send_command(
                                 left = ledger.unfinished(connection, campaign.id)
                             advance(total - left, total)
 
-                    deliver(
-                        db.engine,
-                        campaign.id,
-                        composer,
-                        connection_factory(url, settings),
-                        worker_name(),
-                        delivery_options(settings),
-                        stop=stop,
-                        on_batch=show,
+                    send_campaign(
+                        db, campaign.id, composer, settings, url, stop=stop, on_batch=show
                     )
             except KeyboardInterrupt:
                 stop.set()

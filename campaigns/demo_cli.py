@@ -41,16 +41,8 @@ def demo_command(config_path: Path | None) -> None:
     from audiences.models import Contact
     from campaigns import ledger
     from campaigns.campaign_store import create_campaign, get_campaign
-    from campaigns.delivery import deliver
     from campaigns.models import Campaign
-    from campaigns.sending import (
-        composer_for,
-        connection_factory,
-        delivery_options,
-        smtp_transport,
-        start,
-        worker_name,
-    )
+    from campaigns.sending import composer_for, send_campaign, smtp_transport, start
     from campaigns.smtp.outbox import list_outbox
     from linter.config import load_linter_config
 
@@ -74,14 +66,7 @@ def demo_command(config_path: Path | None) -> None:
         if started.snapshot is None:
             click.echo(f"{DEMO_CAMPAIGN} was sent before; the ledger keeps it from going twice.")
         with smtp_transport(settings) as (url, captured):
-            stats = deliver(
-                db.engine,
-                campaign.id,
-                composer_for(campaign, settings),
-                connection_factory(url, settings),
-                worker_name(),
-                delivery_options(settings),
-            )
+            stats = send_campaign(db, campaign.id, composer_for(campaign, settings), settings, url)
         with db.engine.connect() as connection:
             counts = ledger.state_counts(connection, campaign.id)
     click.echo(

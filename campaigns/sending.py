@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from audiences.models import utcnow
 from campaigns import ledger
 from campaigns.campaign_store import CampaignError, record_gate
 from campaigns.composer import MessageComposer
-from campaigns.delivery import DeliveryOptions, Transport
+from campaigns.delivery import DeliveryOptions, LoopStats, Transport, deliver
 from campaigns.models import Campaign
 from campaigns.render.dkim_signing import DkimSigner
 from campaigns.settings import CampaignSettings, secret_key
@@ -103,6 +104,31 @@ def smtp_transport(settings: CampaignSettings) -> Iterator[tuple[SmtpUrl, bool]]
 def connection_factory(url: SmtpUrl, settings: CampaignSettings) -> Callable[[], Transport]:
     """Makes one SMTP connection per sending thread."""
     return lambda: SmtpConnection(url, timeout=settings.smtp.timeout)
+
+
+def send_campaign(
+    db: Database,
+    campaign_id: int,
+    composer: MessageComposer,
+    settings: CampaignSettings,
+    url: SmtpUrl,
+    owner: str | None = None,
+    stop: threading.Event | None = None,
+    on_batch: Callable[[LoopStats], None] | None = None,
+    wait_for_retries: bool = True,
+) -> LoopStats:
+    """The sending loop for one campaign, with the settings' connections and limits."""
+    return deliver(
+        db.engine,
+        campaign_id,
+        composer,
+        connection_factory(url, settings),
+        owner or worker_name(),
+        delivery_options(settings),
+        stop=stop,
+        on_batch=on_batch,
+        wait_for_retries=wait_for_retries,
+    )
 
 
 def start(

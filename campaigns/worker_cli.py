@@ -52,15 +52,8 @@ def worker_command(
     """
     from campaigns import ledger
     from campaigns.campaign_store import get_campaign
-    from campaigns.delivery import deliver
     from campaigns.models import Campaign
-    from campaigns.sending import (
-        composer_for,
-        connection_factory,
-        delivery_options,
-        smtp_transport,
-        worker_name,
-    )
+    from campaigns.sending import composer_for, send_campaign, smtp_transport, worker_name
 
     stop = threading.Event()
 
@@ -93,13 +86,13 @@ def worker_command(
                     break
                 if campaign.id not in composers:
                     composers[campaign.id] = composer_for(campaign, settings)
-                stats = deliver(
-                    db.engine,
+                stats = send_campaign(
+                    db,
                     campaign.id,
                     composers[campaign.id],
-                    connection_factory(url, settings),
-                    owner,
-                    delivery_options(settings),
+                    settings,
+                    url,
+                    owner=owner,
                     stop=stop,
                     wait_for_retries=False,
                 )
