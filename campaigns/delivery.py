@@ -16,7 +16,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -80,7 +80,6 @@ class LoopStats:
     retried: int = 0
     skipped: int = 0
     lost_leases: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class ConnectionPool:
