@@ -72,11 +72,11 @@ def start_campaign(session: Session, campaign: Campaign, settings: AudienceSetti
     audience = segment_filter(session, campaign.segment, settings)
     channel = CHANNEL_OF.get(campaign.channel, "email")
     rows = select(
-        literal(campaign.id), Contact.id, literal("queued"), literal(0), literal(now)
+        literal(campaign.id), Contact.id, literal("queued"), literal(0), literal(now), Contact.tier
     ).where(audience, sendable(channel))
     session.execute(
         insert(Recipient).from_select(
-            ["campaign_id", "contact_id", "state", "attempts", "updated_at"], rows
+            ["campaign_id", "contact_id", "state", "attempts", "updated_at", "tier"], rows
         )
     )
     # psycopg reports no row count for INSERT … SELECT through the ORM: count instead.

@@ -9,13 +9,16 @@ migration): forgetting a contact keeps the campaign's counts but not the person.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -26,8 +29,9 @@ from audiences.models import NAMING, utcnow
 
 CAMPAIGN_STATES = ("draft", "sending", "paused", "cancelled", "done")
 # queued -> sending -> sent | bounced | failed, or back to queued for a retry;
-# skipped when the contact may no longer be written to when their turn comes.
-RECIPIENT_STATES = ("queued", "sending", "sent", "failed", "bounced", "skipped")
+# skipped when the contact may no longer be written to when their turn comes;
+# held while an A/B subject test runs, then queued with the winning subject.
+RECIPIENT_STATES = ("queued", "held", "sending", "sent", "failed", "bounced", "skipped")
 FINAL_STATES = ("sent", "failed", "bounced", "skipped")
 
 
@@ -63,6 +67,29 @@ class Campaign(CampaignBase):
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # Scheduling: a readable description of the schedule in force ("at …", "cron …",
+    # "local 09:00"), and for local-time sends the wall-clock time each recipient gets
+    # the message in their own time zone.
+    schedule: Mapped[str | None] = mapped_column(Text)
+    local_time: Mapped[str | None] = mapped_column(String(5))
+
+    # A/B subject test: subject B, the share of the audience in the test (split evenly
+    # between A and B), the measure that picks the winner, and when it is picked.
+    subject_b: Mapped[str | None] = mapped_column(String(998))
+    ab_share: Mapped[float | None] = mapped_column(Float)
+    ab_measure: Mapped[str | None] = mapped_column(String(16))
+    ab_wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    ab_decide_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ab_winner: Mapped[str | None] = mapped_column(String(1))
+
+    # What the campaign cost (`hookline campaign cost`), for acquisition-cost figures.
+    cost_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    cost_staff: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    cost_service: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # Days after a message during which the recipient's orders count for the
+    # campaign; None takes [responses] attribution-days from the config.
+    attribution_days: Mapped[int | None] = mapped_column(Integer)
+
 
 class Recipient(CampaignBase):
     """One campaign to one contact: the send ledger's row, unique per pair."""
@@ -85,3 +112,47 @@ class Recipient(CampaignBase):
     detail: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The contact's tier when the audience was snapshotted, for the report by tier.
+    tier: Mapped[str | None] = mapped_column(String(16))
+    # "a" or "b" in an A/B subject test; None when the campaign has one subject.
+    variant: Mapped[str | None] = mapped_column(String(1))
+
+
+EVENT_KINDS = (
+    "open",
+    "click",
+    "unsubscribe",
+    "bounce",
+    "soft_bounce",
+    "complaint",
+    "reply",
+    "response",
+)
+
+
+class CampaignEvent(CampaignBase):
+    """One thing a recipient did (or their mail server said) about a campaign's message.
+
+    ``dedup_key`` makes recording idempotent where the source can repeat itself: a
+    bounce mailbox fetched twice, a conversions file imported twice, an offer code
+    entered twice. Opens and clicks have none: every one counts, and the unique
+    figures come from distinct ``recipient_id``.
+    """
+
+    __tablename__ = "campaign_events"
+    __table_args__ = (Index("ix_campaign_events_campaign_id_kind", "campaign_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Where it came from: pixel, link, one-click, page, mailto, dsn, arf, smtp, reply,
+    # cli, import, api, qr.
+    source: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
