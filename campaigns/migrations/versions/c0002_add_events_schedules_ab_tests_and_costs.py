@@ -83,8 +83,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("campaign_events")
     with op.batch_alter_table("campaign_recipients") as batch:
-        for column in RECIPIENT_COLUMNS:
-            batch.drop_column(column.name)
+        for name in (column.name for column in RECIPIENT_COLUMNS):
+            batch.drop_column(name)
     with op.batch_alter_table("campaigns") as batch:
-        for column in CAMPAIGN_COLUMNS:
-            batch.drop_column(column.name)
+        for name in (column.name for column in CAMPAIGN_COLUMNS):
+            batch.drop_column(name)
