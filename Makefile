@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/send_bench.py
+	$(BIN)/python bench/tracking/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hookline_cache

@@ -23,19 +23,12 @@ from sqlalchemy import func, select
 from audiences.audience_query import count as audience_count
 from audiences.terminal import echo_json, progress_bar, text_table
 from campaigns.command_context import EXIT_FAILED, open_campaigns
+from campaigns.command_options import config_option, json_option
 
 if TYPE_CHECKING:
     from audiences.db import Database
     from campaigns.settings import CampaignSettings
 from linter.config import LinterConfig
-
-config_option = click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="Config file (default: ./config.toml or $HOOKLINE_CONFIG).",
-)
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
 @click.group("campaign")
@@ -394,7 +387,7 @@ def send_command(
     backoff ([smtp] max-attempts, retry-delay); a 5xx is a hard bounce, and the
     address is suppressed.
     """
-    from campaigns import ledger
+    from campaigns import ab_test, ledger
     from campaigns.campaign_store import get_campaign
     from campaigns.report import campaign_report
     from campaigns.sending import composer_for, send_campaign, smtp_transport, start
@@ -413,7 +406,12 @@ def send_command(
         with smtp_transport(settings) as (url, _captured):
             helpers = _spawn_workers(workers - 1, name, url.display(reveal=True), config_path)
             with db.engine.connect() as connection:
-                total = sum(ledger.state_counts(connection, campaign.id).values())
+                # Rows held for an A/B decision aren't this send's work.
+                total = sum(
+                    count
+                    for state, count in ledger.state_counts(connection, campaign.id).items()
+                    if state != "held"
+                )
             stop = threading.Event()
             try:
                 with progress_bar(f"Sending {name}", unit="rows") as advance:
@@ -439,6 +437,7 @@ def send_command(
         with db.session() as session:
             campaign = get_campaign(session, name)
             report = campaign_report(session.connection(), campaign)
+            notes = ab_test.send_notes(session.connection(), campaign, report.get("held", 0))
     if as_json:
         echo_json(report)
     else:
@@ -449,6 +448,8 @@ def send_command(
         )
         if report["state"] == "paused":
             click.echo(f"Paused. `hookline campaign resume {name}` continues it.")
+        for note in notes:
+            click.echo(note)
     if report["failed"]:
         sys.exit(EXIT_FAILED)
 
@@ -513,14 +514,51 @@ def cancel_command(name: str, config_path: Path | None) -> None:
 @config_option
 @json_option
 def report_command(name: str, config_path: Path | None, as_json: bool) -> None:
-    """Report on a campaign: recipients, sent, failed, bounced, skipped, and why."""
+    """Report on a campaign: delivery, responses, revenue, costs, by tier, link and time.
+
+    \b
+    Delivery   recipients, sent, failed, bounced, skipped, and the reasons
+    Responses  opens, clicks (unique too), unsubscribes, complaints, replies,
+               responses (offer codes) and revenue, with their rates over sent
+    Breakdowns by customer tier, by link, and over time
+    Costs      cost per acquired customer and the "real" acquisition cost
+               (after `hookline campaign cost NAME --amount X`)
+    A/B test   each subject's figures and the winner, when the campaign has one
+
+    \b
+    Examples:
+      hookline campaign report jazz
+      hookline campaign report jazz --json | jq .by_link
+    """
     from campaigns.campaign_store import get_campaign
     from campaigns.report import campaign_report, render_report
+    from campaigns.reporting.options import options_in_force
 
     with open_campaigns(config_path) as (_settings, db), db.session() as session:
-        report = campaign_report(session.connection(), get_campaign(session, name))
+        report = campaign_report(
+            session.connection(), get_campaign(session, name), options_in_force(config_path)
+        )
     report["generated_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     if as_json:
         echo_json(report)
     else:
         click.echo(render_report(report))
+
+
+from campaigns.ab_cli import ab_command  # noqa: E402
+
+campaign_group.add_command(ab_command)
+
+from campaigns.cost_cli import cost_command  # noqa: E402
+
+campaign_group.add_command(cost_command)
+
+from campaigns.schedule_cli import (  # noqa: E402
+    schedule_command,
+    schedules_command,
+    unschedule_command,
+)
+
+campaign_group.add_command(schedule_command)
+campaign_group.add_command(unschedule_command)
+campaign_group.add_command(schedules_command)

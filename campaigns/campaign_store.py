@@ -73,7 +73,8 @@ def _read(path: Path) -> str:
     return text
 
 
-def _load_template(campaign: Campaign, path: Path) -> None:
+def load_template(campaign: Campaign, path: Path) -> None:
+    """Store the template at ``path`` (and its text sibling) on ``campaign``, checked."""
     if not path.is_file():
         raise CampaignError(f"{path}: no such template file")
     source = _read(path)
@@ -123,7 +124,7 @@ def create_campaign(
         reply_to=check_address(reply_to, "--reply-to") if reply_to else None,
         state="draft",
     )
-    _load_template(campaign, template)
+    load_template(campaign, template)
     gate = record_gate(campaign, lint_config)
     session.add(campaign)
     session.flush()
@@ -152,7 +153,7 @@ def edit_campaign(
     if reply_to is not None:
         campaign.reply_to = check_address(reply_to, "--reply-to") if reply_to else None
     if template is not None:
-        _load_template(campaign, template)
+        load_template(campaign, template)
         # Editing the text withdraws an earlier override: the reason was for that text.
         campaign.forced_reason = None
         campaign.forced_at = None

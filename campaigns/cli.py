@@ -17,6 +17,12 @@ SUBCOMMANDS = {
     "worker": "campaigns.worker_cli:worker_command",
     "outbox": "campaigns.outbox_cli:outbox_group",
     "demo": "campaigns.demo_cli:demo_command",
+    "sequence": "campaigns.sequence_cli:sequence_group",
+    "scheduler": "campaigns.scheduler_cli:scheduler_command",
+    "bounces": "campaigns.mailbox_cli:bounces_group",
+    "replies": "campaigns.mailbox_cli:replies_group",
+    "response": "campaigns.response_cli:response_group",
+    "serve": "campaigns.serve_cli:serve_command",
 }
 
 
@@ -56,7 +62,13 @@ def cli() -> None:
       hookline lint templates/      check copy against the copy rules
       hookline lint --explain S002  learn what a rule checks and why
       hookline audience --help      import contacts, count and export segments
-      hookline campaign --help      create, preview, send and report on campaigns
+      hookline campaign --help      create, schedule, send and report on campaigns
+      hookline serve                tracking links, signup, responses API and scheduler
+      hookline scheduler            the scheduler alone: scheduled campaigns, sequences
+      hookline sequence --help      welcome series, birthdays and anniversaries
+      hookline bounces fetch        record bounces and complaints from a mailbox
+      hookline replies fetch        record replies to campaigns
+      hookline response --help      record offer codes used (conversions)
       hookline outbox               mail caught by the built-in SMTP capture
       hookline demo                 the whole loop on demo data, nothing leaves the machine
     """

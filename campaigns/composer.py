@@ -3,18 +3,20 @@
 Per recipient: the contact's variables plus the engine's (``unsubscribe_url``,
 ``view_url``, ``offer_code``, ``campaign``), the template compiled once per campaign,
 links rewritten to signed click URLs, an open pixel, the MIME message with its
-List-Unsubscribe headers, and a DKIM signature when a key is configured.
+List-Unsubscribe headers, and a DKIM signature when a key is configured. A ledger
+row of variant "b" in an A/B subject test gets subject B, compiled once as well.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote
 
+from campaigns.ab_testing.subject_b import SubjectB, compile_subject_b
 from campaigns.models import Campaign
 from campaigns.offer_codes import offer_code
 from campaigns.render.campaign_template import CampaignTemplate, RenderedContent
@@ -55,6 +57,7 @@ RECIPE_FIELDS = (
     "text_source",
     "from_addr",
     "reply_to",
+    "subject_b",
 )
 
 
@@ -78,6 +81,11 @@ class MessageComposer:
             campaign.template_source, campaign.template_path, campaign.text_source
         )
         self.campaign_vars["subject"] = self.template.subject_source or ""
+        self.subject_b: SubjectB | None = None
+        self.campaign_vars_b = self.campaign_vars
+        if campaign.subject_b:
+            self.subject_b = compile_subject_b(campaign.subject_b)
+            self.campaign_vars_b = {**self.campaign_vars, "subject": campaign.subject_b}
         self.secret_key = secret_key
         self.tokens = TokenSigner(secret_key)
         self.base_url = settings.base_url
@@ -93,19 +101,28 @@ class MessageComposer:
             dkim is not None,
         )
 
-    def engine_variables(self, recipient_id: int) -> dict[str, Any]:
+    def _uses_b(self, variant: str | None) -> bool:
+        return variant == "b" and self.subject_b is not None
+
+    def engine_variables(self, recipient_id: int, variant: str | None = None) -> dict[str, Any]:
         """The variables the engine adds for one ledger row."""
         token = self.tokens.recipient_token("unsubscribe", recipient_id)
         return {
             "unsubscribe_url": f"{self.base_url}/u/{token}",
             "view_url": f"{self.base_url}/v/{self.tokens.recipient_token('view', recipient_id)}",
             "offer_code": offer_code(self.secret_key, recipient_id),
-            "campaign": self.campaign_vars,
+            "campaign": self.campaign_vars_b if self._uses_b(variant) else self.campaign_vars,
         }
 
-    def render(self, recipient_id: int, contact: Mapping[str, Any]) -> RenderedContent:
+    def render(
+        self, recipient_id: int, contact: Mapping[str, Any], variant: str | None = None
+    ) -> RenderedContent:
         """The subject, HTML and text for one recipient. Raises RenderError."""
-        return self.template.render({**contact, **self.engine_variables(recipient_id)})
+        context = {**contact, **self.engine_variables(recipient_id, variant)}
+        content = self.template.render(context)
+        if variant == "b" and self.subject_b is not None:
+            content = replace(content, subject=self.subject_b.render(context))
+        return content
 
     def _own_link(self, url: str) -> bool:
         # Unsubscribe and view links are already signed and must work without a redirect.
@@ -118,9 +135,13 @@ class MessageComposer:
         contact: Mapping[str, Any],
         now: datetime | None = None,
         track: bool = True,
+        variant: str | None = None,
     ) -> bytes:
-        """The signed message for one recipient, CRLF bytes. Raises RenderError."""
-        content = self.render(recipient_id, contact)
+        """The signed message for one recipient, CRLF bytes. Raises RenderError.
+
+        ``variant`` is the ledger row's A/B variant: "b" sends subject B.
+        """
+        content = self.render(recipient_id, contact, variant)
         html = content.html
         if html is not None and track:
             html = rewrite_links(

@@ -235,7 +235,8 @@ def deliver(
 ) -> LoopStats:
     """Send the campaign's queued rows until none is left, it is paused, or ``stop`` is set.
 
-    Returns when every row is final (the campaign is then ``done``), or, with
+    Returns when every row is final (the campaign is then ``done``), when only rows
+    held for an A/B decision remain (the decision queues them later), or, with
     ``wait_for_retries`` False, when only retries that aren't yet due remain.
     """
     stop = stop or threading.Event()
@@ -264,7 +265,9 @@ def deliver(
                     if ledger.finish_if_complete(connection, campaign_id, now):
                         break
                     due = ledger.next_due(connection, campaign_id)
-                if not wait_for_retries:
+                    # Only held rows left: waiting here would wait for the scheduler.
+                    held_only = not ledger.unfinished(connection, campaign_id)
+                if held_only or not wait_for_retries:
                     break
                 wait = IDLE_POLL_SECONDS if due is None else (due - utcnow()).total_seconds()
                 stop.wait(min(max(wait, 0.01), IDLE_POLL_SECONDS))
@@ -290,7 +293,12 @@ def _compose_here(
     """Render in this process (one core, or no fork)."""
     for recipient in recipients:
         try:
-            message = composer.compose(recipient.recipient_id, recipient.email, recipient.context)
+            message = composer.compose(
+                recipient.recipient_id,
+                recipient.email,
+                recipient.context,
+                variant=recipient.variant,
+            )
         except RenderError as exc:
             yield recipient.recipient_id, None, str(exc)
         else:

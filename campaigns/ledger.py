@@ -39,6 +39,7 @@ from audiences.models import Contact, Tag, contact_tags, utcnow
 from audiences.segment_query import segment_filter
 from audiences.sendable import sendable
 from audiences.settings import AudienceSettings
+from campaigns.ab_testing.split import split_audience
 from campaigns.models import FINAL_STATES, Campaign, Recipient
 
 CHANNEL_OF = {"email": "email", "letter": "mail"}
@@ -53,13 +54,17 @@ class ClaimedRecipient:
     email: str
     attempts: int
     context: dict[str, Any]
+    # "b" renders subject B of an A/B test; anything else the template's subject.
+    variant: str | None = None
 
 
 def start_campaign(session: Session, campaign: Campaign, settings: AudienceSettings) -> int | None:
     """Move a draft to ``sending`` and snapshot its audience; None if it already started.
 
     The state change is a conditional UPDATE, so of two commands starting the same
-    campaign at once exactly one takes the snapshot.
+    campaign at once exactly one takes the snapshot. A campaign with subject B then
+    has its A/B test groups drawn and the rest of the audience held (see
+    :mod:`campaigns.ab_testing.split`), in the same transaction.
     """
     now = utcnow()
     started = session.execute(
@@ -79,6 +84,7 @@ def start_campaign(session: Session, campaign: Campaign, settings: AudienceSetti
             ["campaign_id", "contact_id", "state", "attempts", "updated_at", "tier"], rows
         )
     )
+    split_audience(session, campaign, now)
     # psycopg reports no row count for INSERT … SELECT through the ORM: count instead.
     return int(
         session.scalar(select(func.count()).where(Recipient.campaign_id == campaign.id)) or 0
@@ -195,6 +201,7 @@ def load_claimed(
         select(
             Recipient.id.label("recipient_id"),
             Recipient.attempts,
+            Recipient.variant.label("variant"),
             Contact,
             case((allowed, True), else_=False).label("allowed"),
         )
@@ -227,6 +234,7 @@ def load_claimed(
                     email=row.email,
                     attempts=row.attempts,
                     context=contact_context(row, tags.get(row.id, [])),
+                    variant=row.variant,
                 )
             )
     return ready, skipped
@@ -316,10 +324,10 @@ def release(connection: Connection, campaign_id: int, owner: str, now: datetime)
 
 
 def cancel_queued(connection: Connection, campaign_id: int, now: datetime) -> int:
-    """Skip every row not yet sent, for a cancelled campaign."""
+    """Skip every row not yet sent (queued, or held for an A/B decision): a cancelled campaign."""
     result = connection.execute(
         update(Recipient)
-        .where(Recipient.campaign_id == campaign_id, Recipient.state == "queued")
+        .where(Recipient.campaign_id == campaign_id, Recipient.state.in_(("queued", "held")))
         .values(state="skipped", detail="the campaign was cancelled", updated_at=now)
     )
     return int(result.rowcount)
@@ -336,11 +344,16 @@ def state_counts(connection: Connection, campaign_id: int) -> dict[str, int]:
 
 
 def unfinished(connection: Connection, campaign_id: int) -> int:
-    """Rows not yet in a final state."""
+    """Rows a sending loop still has to bring to a final state.
+
+    Rows held for an A/B decision don't count: no loop can send them until the
+    decision queues them, so a loop (or ``worker --until-done``) must not wait on them.
+    """
     return int(
         connection.scalar(
             select(func.count()).where(
-                Recipient.campaign_id == campaign_id, Recipient.state.not_in(FINAL_STATES)
+                Recipient.campaign_id == campaign_id,
+                Recipient.state.not_in((*FINAL_STATES, "held")),
             )
         )
         or 0
@@ -348,8 +361,16 @@ def unfinished(connection: Connection, campaign_id: int) -> int:
 
 
 def finish_if_complete(connection: Connection, campaign_id: int, now: datetime) -> bool:
-    """Mark a sending campaign ``done`` once every row is final; whether it is done."""
-    if unfinished(connection, campaign_id):
+    """Mark a sending campaign ``done`` once every row is final; whether it is done.
+
+    Held rows (an A/B test not yet decided) are not final: the campaign isn't done.
+    """
+    open_rows = connection.scalar(
+        select(func.count()).where(
+            Recipient.campaign_id == campaign_id, Recipient.state.not_in(FINAL_STATES)
+        )
+    )
+    if open_rows:
         return False
     connection.execute(
         update(Campaign)

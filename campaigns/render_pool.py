@@ -36,12 +36,13 @@ def _start(recipe: ComposerRecipe) -> None:
     _WORKER["composer"] = recipe.build()
 
 
-def _compose(chunk: list[tuple[int, str, dict[str, Any]]]) -> list[Rendered]:
+def _compose(chunk: list[tuple[int, str, dict[str, Any], str | None]]) -> list[Rendered]:
     composer = _WORKER["composer"]
     rendered: list[Rendered] = []
-    for recipient_id, address, context in chunk:
+    for recipient_id, address, context, variant in chunk:
         try:
-            rendered.append((recipient_id, composer.compose(recipient_id, address, context), None))
+            message = composer.compose(recipient_id, address, context, variant=variant)
+            rendered.append((recipient_id, message, None))
         except RenderError as exc:
             rendered.append((recipient_id, None, str(exc)))
     return rendered
@@ -56,7 +57,7 @@ class RenderPool:
 
     def render(self, recipients: Sequence[ClaimedRecipient]) -> Iterator[Rendered]:
         """Each recipient's message (or failure), in order, as the renderers finish them."""
-        items = [(r.recipient_id, r.email, r.context) for r in recipients]
+        items = [(r.recipient_id, r.email, r.context, r.variant) for r in recipients]
         chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
         for rendered in self._pool.imap(_compose, chunks):
             yield from rendered

@@ -1,9 +1,13 @@
-"""Signed tokens in the links of each message: unsubscribe, view, open and click.
+"""Signed tokens in the links of each message (unsubscribe, view, open and click) and
+in the confirmation mail of a double opt-in subscription (confirm).
 
 A token is its payload and an HMAC-SHA256 signature (truncated to 128 bits) by a key
 derived from the deployment's secret key for one purpose, so a token for opening
-can't be replayed as an unsubscribe. Tokens are not encrypted: they hold nothing
-personal, only a ledger row id and, for a click, a URL that was in the message.
+can't be replayed as an unsubscribe. Tokens are not encrypted. A message's tokens hold
+nothing personal, only a ledger row id and, for a click, a URL that was in the message.
+A confirm token holds the address and name the person typed into the signup form, and
+is only ever mailed to that address: the signature is what lets the server store
+nothing until the person confirms.
 
 The stdlib's ``hmac`` is used directly rather than a token library: a campaign signs
 five or more tokens per message, and deriving a signer per token (as itsdangerous
@@ -17,9 +21,10 @@ import binascii
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
 
-PURPOSES = ("unsubscribe", "view", "open", "click")
+PURPOSES = ("unsubscribe", "view", "open", "click", "confirm")
 SIGNATURE_BYTES = 16
 
 
@@ -29,6 +34,16 @@ class ClickTarget:
 
     recipient_id: int
     url: str
+
+
+@dataclass(frozen=True)
+class ConfirmRequest:
+    """A verified confirm token: who asked to subscribe, when (Unix time) and from where."""
+
+    email: str
+    first_name: str
+    subscribed_at: int
+    ip: str
 
 
 def _b64(data: bytes) -> str:
@@ -97,3 +112,40 @@ class TokenSigner:
         ):
             return ClickTarget(value[0], value[1])
         return None
+
+    def confirm_token(
+        self, email: str, first_name: str, ip: str, subscribed_at: int | None = None
+    ) -> str:
+        """A token for the confirmation link of a signup: address, name, time and IP."""
+        when = int(time.time()) if subscribed_at is None else subscribed_at
+        payload = json.dumps(
+            [email, first_name, when, ip], ensure_ascii=False, separators=(",", ":")
+        )
+        return self._sign("confirm", _b64(payload.encode("utf-8")))
+
+    def read_confirm(
+        self, token: str, max_age_seconds: float, now: float | None = None
+    ) -> ConfirmRequest | None:
+        """The signup a confirm token names, or None when altered, forged or expired."""
+        payload = self._verify("confirm", token)
+        if payload is None:
+            return None
+        try:
+            value = json.loads(_unb64(payload))
+        except (binascii.Error, ValueError):
+            return None
+        if not (
+            isinstance(value, list)
+            and len(value) == 4
+            and isinstance(value[0], str)
+            and isinstance(value[1], str)
+            and isinstance(value[2], int)
+            and not isinstance(value[2], bool)
+            and isinstance(value[3], str)
+        ):
+            return None
+        age = (time.time() if now is None else now) - value[2]
+        if age > max_age_seconds or age < -300:
+            # Tokens from the future (beyond clock skew) are as suspect as stale ones.
+            return None
+        return ConfirmRequest(value[0], value[1], value[2], value[3])

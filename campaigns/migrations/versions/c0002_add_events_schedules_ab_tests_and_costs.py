@@ -15,33 +15,40 @@ down_revision = "c0001"
 branch_labels = None
 depends_on = None
 
-CAMPAIGN_COLUMNS = (
-    sa.Column("schedule", sa.Text(), nullable=True),
-    sa.Column("local_time", sa.String(length=5), nullable=True),
-    sa.Column("subject_b", sa.String(length=998), nullable=True),
-    sa.Column("ab_share", sa.Float(), nullable=True),
-    sa.Column("ab_measure", sa.String(length=16), nullable=True),
-    sa.Column("ab_wait_seconds", sa.Integer(), nullable=True),
-    sa.Column("ab_decide_at", sa.DateTime(), nullable=True),
-    sa.Column("ab_winner", sa.String(length=1), nullable=True),
-    sa.Column("cost_amount", sa.Numeric(16, 2), nullable=True),
-    sa.Column("cost_staff", sa.Numeric(16, 2), nullable=True),
-    sa.Column("cost_service", sa.Numeric(16, 2), nullable=True),
-    sa.Column("attribution_days", sa.Integer(), nullable=True),
-)
-RECIPIENT_COLUMNS = (
-    sa.Column("tier", sa.String(length=16), nullable=True),
-    sa.Column("variant", sa.String(length=1), nullable=True),
-)
+
+def campaign_columns() -> tuple[sa.Column[object], ...]:
+    """The columns added to ``campaigns`` (new objects each call: a Column has one table)."""
+    return (
+        sa.Column("schedule", sa.Text(), nullable=True),
+        sa.Column("local_time", sa.String(length=5), nullable=True),
+        sa.Column("subject_b", sa.String(length=998), nullable=True),
+        sa.Column("ab_share", sa.Float(), nullable=True),
+        sa.Column("ab_measure", sa.String(length=16), nullable=True),
+        sa.Column("ab_wait_seconds", sa.Integer(), nullable=True),
+        sa.Column("ab_decide_at", sa.DateTime(), nullable=True),
+        sa.Column("ab_winner", sa.String(length=1), nullable=True),
+        sa.Column("cost_amount", sa.Numeric(16, 2), nullable=True),
+        sa.Column("cost_staff", sa.Numeric(16, 2), nullable=True),
+        sa.Column("cost_service", sa.Numeric(16, 2), nullable=True),
+        sa.Column("attribution_days", sa.Integer(), nullable=True),
+    )
+
+
+def recipient_columns() -> tuple[sa.Column[object], ...]:
+    """The columns added to ``campaign_recipients``."""
+    return (
+        sa.Column("tier", sa.String(length=16), nullable=True),
+        sa.Column("variant", sa.String(length=1), nullable=True),
+    )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("campaigns") as batch:
-        for column in CAMPAIGN_COLUMNS:
-            batch.add_column(column.copy())
+        for column in campaign_columns():
+            batch.add_column(column)
     with op.batch_alter_table("campaign_recipients") as batch:
-        for column in RECIPIENT_COLUMNS:
-            batch.add_column(column.copy())
+        for column in recipient_columns():
+            batch.add_column(column)
     op.create_table(
         "campaign_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -83,8 +90,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("campaign_events")
     with op.batch_alter_table("campaign_recipients") as batch:
-        for name in (column.name for column in RECIPIENT_COLUMNS):
+        for name in (column.name for column in recipient_columns()):
             batch.drop_column(name)
     with op.batch_alter_table("campaigns") as batch:
-        for name in (column.name for column in CAMPAIGN_COLUMNS):
+        for name in (column.name for column in campaign_columns()):
             batch.drop_column(name)

@@ -1,0 +1,1 @@
+"""What recipients did after reading: offer-code conversions and orders attributed to campaigns."""
