@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/lint_bench.py
 	$(BIN)/python bench/send_bench.py
 	$(BIN)/python bench/tracking/run.py
+	$(BIN)/python bench/letters/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hookline_cache

@@ -27,6 +27,7 @@ from campaigns.command_options import config_option, json_option
 
 if TYPE_CHECKING:
     from audiences.db import Database
+    from campaigns.sending import StartResult
     from campaigns.settings import CampaignSettings
 from linter.config import LinterConfig
 
@@ -78,16 +79,27 @@ def _lint_config(config_path: Path | None) -> LinterConfig:
     default="",
     help="A segment query, or @NAME for a saved segment. Empty: everyone sendable.",
 )
-@click.option("--from", "from_addr", required=True, help='Sender, e.g. "Jazz Shop <news@shop.vn>".')
+@click.option(
+    "--from",
+    "from_addr",
+    help='Sender, e.g. "Jazz Shop <news@shop.vn>". Required for email; a letter '
+    "prints [letters] return-address instead.",
+)
 @click.option("--reply-to", help="Where replies go (default: the sender).")
+@click.option(
+    "--channel",
+    type=click.Choice(["email", "letter"]),
+    help="email or letter. Default: the template's front matter `channel`; it must match.",
+)
 @config_option
 @json_option
 def create_command(
     name: str,
     template: Path,
     segment: str,
-    from_addr: str,
+    from_addr: str | None,
     reply_to: str | None,
+    channel: str | None,
     config_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -95,19 +107,41 @@ def create_command(
 
     The template is linted now; a template with errors can be created but not
     sent (see `campaign send --force`).
+
+    \b
+    A letter (a template with channel = "letter") goes to contacts with a postal
+    address; its sender is [letters] return-address in config.toml:
+      hookline campaign create gift --template templates/letters/reply-card-gift.html.j2 \\
+          --segment 'tier in ("Gold", "Platinum")' --channel letter
     """
-    from campaigns.campaign_store import create_campaign
+    from campaigns.campaign_store import CampaignError, create_campaign
+    from campaigns.ledger import CHANNEL_OF
+    from campaigns.letters.letter_settings import load_letter_settings
+    from linter.config_file import ConfigError
 
     with open_campaigns(config_path) as (settings, db):
+        try:
+            return_address = load_letter_settings(config_path).return_address
+        except ConfigError as exc:
+            raise CampaignError(str(exc)) from None
         with db.session() as session, session.begin():
             campaign, gate = create_campaign(
-                session, name, template, segment, from_addr, reply_to, _lint_config(config_path)
+                session,
+                name,
+                template,
+                segment,
+                from_addr,
+                reply_to,
+                _lint_config(config_path),
+                channel=channel,
+                return_address=return_address,
             )
-        audience = audience_count(db, segment, settings.audience, "email")
+        audience = audience_count(db, segment, settings.audience, CHANNEL_OF[campaign.channel])
         summary = {
             "campaign": campaign.name,
             "channel": campaign.channel,
             "template": campaign.template_path,
+            "from": campaign.from_addr,
             "segment": segment,
             "audience_now": audience,
             "lint_errors": len(gate.errors),
@@ -117,7 +151,12 @@ def create_command(
             echo_json(summary)
             return
         click.echo(f"Created campaign {name} ({campaign.channel}) from {template}.")
-        click.echo(f"  audience now: {audience:,} sendable contacts")
+        if campaign.channel == "letter":
+            click.echo(f"  audience now: {audience:,} contacts with a postal address")
+            sender = campaign.from_addr or "none yet: set [letters] return-address"
+            click.echo(f"  return address: {sender}")
+        else:
+            click.echo(f"  audience now: {audience:,} sendable contacts")
         if gate.errors:
             click.echo(f"  lint gate: closed, {len(gate.errors)} error(s):")
             click.echo("    " + gate.summary().replace("\n", "\n    "))
@@ -368,6 +407,11 @@ def test_command(name: str, to: str, contact_email: str | None, config_path: Pat
     show_default=True,
     help="Sending processes on this machine (each with [smtp] connections).",
 )
+@click.option(
+    "--per-letter",
+    is_flag=True,
+    help="Letters: also write one PDF per letter in letters/ next to letters.pdf.",
+)
 @config_option
 @json_option
 def send_command(
@@ -375,6 +419,7 @@ def send_command(
     force: bool,
     reason: str | None,
     workers: int,
+    per_letter: bool,
     config_path: Path | None,
     as_json: bool,
 ) -> None:
@@ -386,6 +431,12 @@ def send_command(
     nothing more. Failed deliveries (4xx, dropped connections) are retried with
     backoff ([smtp] max-attempts, retry-delay); a 5xx is a hard bounce, and the
     address is suppressed.
+
+    \b
+    A letter campaign renders print-ready PDFs instead ([letters] in config.toml):
+    it shows how many letters it renders and who is skipped and why, then writes
+    {output}/NAME/letters.pdf and manifest.csv for the print house.
+      hookline campaign send thank-you-letter --per-letter
     """
     from campaigns import ab_test, ledger
     from campaigns.campaign_store import get_campaign
@@ -399,6 +450,10 @@ def send_command(
             campaign = get_campaign(session, name)
             started = start(
                 session, campaign, settings, reason if force else None, _lint_config(config_path)
+            )
+        if campaign.channel == "letter" or per_letter:
+            return _send_letters(
+                db, settings, campaign.channel, name, config_path, per_letter, as_json, started
             )
         if started.snapshot is not None and not as_json:
             click.echo(f"Snapshot: {started.snapshot:,} recipients queued.")
@@ -454,6 +509,32 @@ def send_command(
         sys.exit(EXIT_FAILED)
 
 
+def _send_letters(
+    db: Database,
+    settings: CampaignSettings,
+    channel: str,
+    name: str,
+    config_path: Path | None,
+    per_letter: bool,
+    as_json: bool,
+    started: StartResult,
+) -> None:
+    """``send`` for a letter campaign: PDFs and a manifest (campaigns.letters)."""
+    from campaigns.letters.letter_send import send_letters
+
+    if channel != "letter":
+        raise click.UsageError("--per-letter is for letter campaigns")
+    send_letters(
+        db,
+        settings,
+        name,
+        config_path,
+        per_letter=per_letter,
+        as_json=as_json,
+        snapshot=started.snapshot,
+    )
+
+
 def _spawn_workers(
     count: int, name: str, smtp_url: str, config_path: Path | None
 ) -> list[subprocess.Popen[bytes]]:
@@ -478,11 +559,21 @@ def _change_state(name: str, action: str, config_path: Path | None) -> None:
     from campaigns.campaign_store import get_campaign
     from campaigns.sending import set_state
 
-    with open_campaigns(config_path) as (_settings, db):
+    with open_campaigns(config_path) as (settings, db):
         with db.session() as session:
             campaign = get_campaign(session, name)
         state = set_state(db, campaign, action)
-    click.echo(f"Campaign {name} is now {state}.")
+        click.echo(f"Campaign {name} is now {state}.")
+        if action == "cancel" and campaign.schedule is not None:
+            # A cancelled campaign's job would only fail when it fires; remove it now.
+            from campaigns.scheduling.schedule_spec import ScheduleError
+            from campaigns.scheduling.schedules import unschedule_campaign
+
+            try:
+                removed = unschedule_campaign(db, settings, name)
+            except ScheduleError:
+                return
+            click.echo(f"Its schedule ({removed}) was removed.")
 
 
 @campaign_group.command("pause")

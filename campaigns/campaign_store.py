@@ -20,10 +20,12 @@ from campaigns.lint_gate import GateResult, lint_campaign_source
 from campaigns.models import Campaign
 from campaigns.render.campaign_template import CampaignTemplate, TemplateError
 from linter.config import LinterConfig
-from linter.document import parse_document
+from linter.document import CHANNELS, parse_document
 from linter.runner import TemplateReadError, read_template
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+# The width of campaigns.from_addr.
+SENDER_LENGTH = 400
 
 
 class CampaignError(Exception):
@@ -103,28 +105,66 @@ def record_gate(campaign: Campaign, config: LinterConfig | None = None) -> GateR
     return gate
 
 
+def check_channel(template: Path, template_channel: str, wanted: str | None) -> str:
+    """The campaign's channel: ``wanted`` when given, which must match the template's."""
+    if wanted is None or wanted == template_channel:
+        return template_channel
+    raise CampaignError(
+        f'--channel {wanted}: {template} is for channel = "{template_channel}" (its front '
+        f"matter); use --channel {template_channel}, or a template with channel = "
+        f'"{wanted}"'
+    )
+
+
+def letter_sender(from_addr: str | None, return_address: tuple[str, ...]) -> str:
+    """What a letter campaign keeps as its sender: ``--from``, else the return address.
+
+    A letter's sender is the return address printed above the recipient's, so without
+    ``--from`` the campaign stores those lines, joined, for `campaign show` and lists.
+    """
+    if from_addr:
+        return check_address(from_addr, "--from")
+    return ", ".join(return_address)[:SENDER_LENGTH]
+
+
 def create_campaign(
     session: Session,
     name: str,
     template: Path,
     segment: str,
-    from_addr: str,
+    from_addr: str | None,
     reply_to: str | None = None,
     lint_config: LinterConfig | None = None,
+    channel: str | None = None,
+    return_address: tuple[str, ...] = (),
 ) -> tuple[Campaign, GateResult]:
-    """Create a draft campaign; raises CampaignError (or SegmentError for the query)."""
+    """Create a draft campaign; raises CampaignError (or SegmentError for the query).
+
+    ``channel`` (``email`` or ``letter``) defaults to the template's; a letter needs no
+    ``from_addr`` and keeps ``return_address`` (``[letters] return-address``) instead.
+    """
     check_name(name)
+    if channel is not None and channel not in CHANNELS:
+        raise CampaignError(f"--channel {channel!r}: use one of {', '.join(CHANNELS)}")
     if session.scalar(select(Campaign.id).where(Campaign.name == name)) is not None:
         raise CampaignError(f"a campaign named {name!r} already exists")
     validate_query(session, segment)
     campaign = Campaign(
         name=name,
         segment=segment,
-        from_addr=check_address(from_addr, "--from"),
         reply_to=check_address(reply_to, "--reply-to") if reply_to else None,
         state="draft",
     )
     load_template(campaign, template)
+    campaign.channel = check_channel(template, campaign.channel, channel)
+    if campaign.channel == "letter":
+        campaign.from_addr = letter_sender(from_addr, return_address)
+    elif from_addr:
+        campaign.from_addr = check_address(from_addr, "--from")
+    else:
+        raise CampaignError(
+            "--from is required for an email campaign, e.g. --from 'Jazz Shop <news@shop.vn>'"
+        )
     gate = record_gate(campaign, lint_config)
     session.add(campaign)
     session.flush()

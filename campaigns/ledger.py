@@ -22,22 +22,25 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Table,
+    and_,
     bindparam,
     case,
     func,
     insert,
     literal,
+    null,
     or_,
     select,
     update,
 )
 from sqlalchemy.orm import Session
 
-from audiences.models import Contact, Tag, contact_tags, utcnow
+from audiences.models import Contact, Suppression, Tag, contact_tags, utcnow
 from audiences.segment_query import segment_filter
-from audiences.sendable import sendable
+from audiences.sendable import not_suppressed, sendable
 from audiences.settings import AudienceSettings
 from campaigns.ab_testing.split import split_audience
 from campaigns.models import FINAL_STATES, Campaign, Recipient
@@ -76,18 +79,89 @@ def start_campaign(session: Session, campaign: Campaign, settings: AudienceSetti
         return None
     audience = segment_filter(session, campaign.segment, settings)
     channel = CHANNEL_OF.get(campaign.channel, "email")
-    rows = select(
-        literal(campaign.id), Contact.id, literal("queued"), literal(0), literal(now), Contact.tier
-    ).where(audience, sendable(channel))
-    session.execute(
-        insert(Recipient).from_select(
-            ["campaign_id", "contact_id", "state", "attempts", "updated_at", "tier"], rows
+    if channel == "mail":
+        _snapshot_letters(session, campaign.id, audience, now)
+    else:
+        rows = select(
+            literal(campaign.id),
+            Contact.id,
+            literal("queued"),
+            literal(0),
+            literal(now),
+            Contact.tier,
+        ).where(audience, sendable(channel))
+        session.execute(
+            insert(Recipient).from_select(
+                ["campaign_id", "contact_id", "state", "attempts", "updated_at", "tier"], rows
+            )
         )
-    )
     split_audience(session, campaign, now)
     # psycopg reports no row count for INSERT … SELECT through the ORM: count instead.
     return int(
         session.scalar(select(func.count()).where(Recipient.campaign_id == campaign.id)) or 0
+    )
+
+
+def _filled(column: Any) -> ColumnElement[bool]:
+    return and_(column.is_not(None), func.trim(column) != "")
+
+
+def mail_skip_reason() -> ColumnElement[str | None]:
+    """Why a contact gets no letter, as SQL (NULL when one may be sent).
+
+    The same checks as ``sendable("mail")``, one at a time, so the ledger says which
+    one failed: "no postal address: postcode or city missing", "no mail consent",
+    "mail suppressed: unsubscribed".
+    """
+    suppression = (
+        select(Suppression.reason)
+        .where(
+            Suppression.address_hash == Contact.email_hash,
+            Suppression.channel.in_(("mail", "all")),
+        )
+        .order_by(Suppression.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case(
+        (~_filled(Contact.address_line1), literal("no postal address: address line missing")),
+        (
+            ~or_(_filled(Contact.city), _filled(Contact.postcode)),
+            literal("no postal address: postcode or city missing"),
+        ),
+        (~_filled(Contact.country), literal("no postal address: country missing")),
+        (Contact.mail_consent == "withdrawn", literal("no mail consent")),
+        (~not_suppressed("mail"), literal("mail suppressed: ") + suppression),
+        else_=null(),
+    )
+
+
+def _snapshot_letters(session: Session, campaign_id: int, audience: Any, now: datetime) -> None:
+    """Snapshot the whole segment for a letter: those who can't get one are skipped at once.
+
+    The reason goes in ``detail``, so the send shows who was left out and why. Rows
+    are inserted in country and postcode order (the ledger id fixes the print order),
+    which is how bulk-mail postage discounts want the letters sorted.
+    """
+    reason = mail_skip_reason()
+    rows = (
+        select(
+            literal(campaign_id),
+            Contact.id,
+            case((reason.is_(None), literal("queued")), else_=literal("skipped")),
+            reason,
+            literal(0),
+            literal(now),
+            Contact.tier,
+        )
+        .where(audience)
+        .order_by(Contact.country, Contact.postcode, Contact.id)
+    )
+    session.execute(
+        insert(Recipient).from_select(
+            ["campaign_id", "contact_id", "state", "detail", "attempts", "updated_at", "tier"],
+            rows,
+        )
     )
 
 
@@ -204,6 +278,7 @@ def load_claimed(
             Recipient.variant.label("variant"),
             Contact,
             case((allowed, True), else_=False).label("allowed"),
+            (mail_skip_reason() if channel == "letter" else literal(None)).label("skip_reason"),
         )
         .select_from(Recipient)
         .outerjoin(Contact, Contact.id == Recipient.contact_id)
@@ -244,6 +319,8 @@ def _why_not(row: Any, channel: str) -> str:
     if channel == "email" and row.email_consent != "granted":
         return "email consent was withdrawn before their turn"
     if channel == "letter":
+        if row.skip_reason:
+            return f"{row.skip_reason} before their turn"
         return "no complete postal address, mail consent withdrawn, or address suppressed"
     return "the address was suppressed before their turn"
 

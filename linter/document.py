@@ -33,6 +33,9 @@ class FrontMatter:
     preheader: str | None = None
     lang: str | None = None
     channel: str = "email"
+    # Letters: print a reply card (the offer code and the recipient's address, to mail
+    # back) after the letter.
+    reply_card: bool = False
     previews: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
     key_lines: dict[str, int] = field(default_factory=dict)
@@ -159,6 +162,11 @@ def _front_matter(raw: dict[str, Any]) -> tuple[FrontMatter, str | None]:
         front.channel = str(channel)
     else:
         problems.append(f"`channel` must be one of {', '.join(CHANNELS)}, not {channel!r}")
+    reply_card = raw.get("reply_card", False)
+    if isinstance(reply_card, bool):
+        front.reply_card = reply_card
+    else:
+        problems.append("`reply_card` must be true or false")
     previews = raw.get("preview", [])
     if isinstance(previews, list) and all(isinstance(item, dict) for item in previews):
         front.previews = previews

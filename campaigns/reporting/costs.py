@@ -12,12 +12,22 @@
   would make each customer cheaper, so the "+" is probably a transcription error for
   "−": ``[responses] real-cost-denominator = "gained-lost"`` uses that instead.
 
+- ``cost_per_response``: campaign cost ÷ responses (recipients who brought their offer
+  code back), for every campaign.
+
+The campaign cost is what ``hookline campaign cost`` recorded. A letter campaign with
+no recorded cost is costed from the configuration instead: letters sent × (``[letters]
+print-cost`` + ``postage``); ``cost_source`` says which (``recorded``, ``letters``, or
+None when there is no cost). Per-letter costs of 0, the defaults, mean "not set".
+
 Money is exact (Decimal), rounded half up to cents. A cost over zero customers (or
 a negative denominator) is None: there is no cost per customer to show.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -74,24 +84,88 @@ def _per_customer(cost: Decimal | None, customers: int) -> Decimal | None:
     return (cost / customers).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True)
+class LetterCosts:
+    """What printing and posting one letter costs (``[letters] print-cost``, ``postage``)."""
+
+    print_cost: Decimal = Decimal(0)
+    postage: Decimal = Decimal(0)
+
+    @property
+    def per_letter(self) -> Decimal:
+        """Printing plus postage."""
+        return self.print_cost + self.postage
+
+
+def campaign_cost(
+    campaign: Campaign, letters_sent: int, letters: LetterCosts
+) -> tuple[Decimal | None, str | None]:
+    """The campaign's own cost and where it comes from: ``recorded``, ``letters`` or None."""
+    if campaign.cost_amount is not None:
+        return campaign.cost_amount, "recorded"
+    if campaign.channel == "letter" and letters.per_letter > 0:
+        return letters_sent * letters.per_letter, "letters"
+    return None, None
+
+
 def acquisition_costs(
-    campaign: Campaign, gained: int, lost: int, denominator: str
+    campaign: Campaign,
+    gained: int,
+    lost: int,
+    denominator: str,
+    responses: int = 0,
+    letters_sent: int = 0,
+    letters: LetterCosts | None = None,
 ) -> dict[str, Any]:
-    """The cost figures of the report (money as strings, None where there is none)."""
-    parts = (campaign.cost_amount, campaign.cost_staff, campaign.cost_service)
+    """The cost figures of the report (money as strings, None where there is none).
+
+    ``letters_sent`` and ``letters`` cost a letter campaign that has no recorded cost.
+    """
+    letters = letters or LetterCosts()
+    amount, source = campaign_cost(campaign, letters_sent, letters)
+    parts = (amount, campaign.cost_staff, campaign.cost_service)
     recorded = any(part is not None for part in parts)
     total = sum((part or Decimal(0) for part in parts), Decimal(0)) if recorded else None
     customers = gained - lost if denominator == "gained-lost" else gained + lost
-    return {
+    costs: dict[str, Any] = {
         "cost": {
-            "amount": money(campaign.cost_amount),
+            "amount": money(amount),
             "staff": money(campaign.cost_staff),
             "service": money(campaign.cost_service),
             "total": money(total),
         },
+        "cost_source": source,
         "customers_gained": gained,
         "customers_lost": lost,
-        "cost_per_acquired_customer": money(_per_customer(campaign.cost_amount, gained)),
+        "cost_per_response": money(_per_customer(amount, responses)),
+        "cost_per_acquired_customer": money(_per_customer(amount, gained)),
         "real_acquisition_cost": money(_per_customer(total, customers)),
         "real_cost_denominator": denominator,
     }
+    if source == "letters":
+        costs["letter_costs"] = {
+            "letters_sent": letters_sent,
+            "print_cost": money(letters.print_cost),
+            "postage": money(letters.postage),
+            "per_letter": money(letters.per_letter),
+        }
+    return costs
+
+
+def cost_source_note(report: Mapping[str, Any]) -> str | None:
+    """Where the campaign cost came from, for the report's notes; None without a cost."""
+    if report["cost_source"] == "recorded":
+        return "the campaign cost is the amount recorded with `hookline campaign cost`"
+    if report["cost_source"] == "letters":
+        letters = report["letter_costs"]
+        return (
+            f"the campaign cost is computed from [letters] in the config: "
+            f"{letters['letters_sent']:,} letters sent × ({letters['print_cost']} print-cost + "
+            f"{letters['postage']} postage); `hookline campaign cost` replaces it"
+        )
+    if report["channel"] == "letter":
+        return (
+            f"no cost recorded: `hookline campaign cost {report['campaign']} --amount X`, "
+            "or [letters] print-cost and postage in the config, give the cost figures"
+        )
+    return None

@@ -1,13 +1,15 @@
-"""What a report needs from the configuration: the attribution window, currency, cost formula."""
+"""What a report needs from the configuration: the attribution window, currency, costs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from audiences.settings import audience_settings_from_mapping
+from campaigns.letters.letter_settings import letter_settings_from_mapping
+from campaigns.reporting.costs import LetterCosts
 from campaigns.responses.settings import (
     DEFAULT_ATTRIBUTION_DAYS,
     response_settings_from_mapping,
@@ -17,11 +19,13 @@ from linter.config_file import ConfigError, find_config_file, read_config
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """``[responses]`` attribution-days and real-cost-denominator, ``[audience]`` currency."""
+    """``[responses]`` attribution-days and real-cost-denominator, ``[audience]`` currency,
+    and ``[letters]`` print-cost and postage (the cost of a letter campaign)."""
 
     attribution_days: int = DEFAULT_ATTRIBUTION_DAYS
     real_cost_denominator: str = "gained+lost"
     currency: str = "VND"
+    letters: LetterCosts = field(default_factory=LetterCosts)
 
 
 def options_in_force(config_path: Path | None = None) -> ReportOptions:
@@ -43,10 +47,12 @@ def options_in_force(config_path: Path | None = None) -> ReportOptions:
         config = read_config(find_config_file(config_path))
         responses = response_settings_from_mapping(config)
         audience = audience_settings_from_mapping(config)
+        letters = letter_settings_from_mapping(config)
     except ConfigError as exc:
         raise CampaignError(str(exc)) from None
     return ReportOptions(
         attribution_days=responses.attribution_days,
         real_cost_denominator=responses.real_cost_denominator,
         currency=audience.currency,
+        letters=LetterCosts(letters.print_cost, letters.postage),
     )

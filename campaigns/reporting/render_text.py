@@ -123,6 +123,21 @@ def _responses(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cost_source(report: dict[str, Any]) -> list[str]:
+    """Where the campaign cost came from, beside its figure."""
+    source = report.get("cost_source")
+    if source == "recorded":
+        return ["recorded (campaign cost)"]
+    if source == "letters":
+        letters = report["letter_costs"]
+        return [
+            f"{letters['letters_sent']:,} letters × {_money(letters['per_letter'])} "
+            f"({_money(letters['print_cost'])} print + {_money(letters['postage'])} postage, "
+            "[letters])"
+        ]
+    return []
+
+
 def _costs(report: dict[str, Any]) -> list[str]:
     cost = report["cost"]
     currency = report["currency"]
@@ -132,11 +147,16 @@ def _costs(report: dict[str, Any]) -> list[str]:
     return [
         "",
         f"Costs ({currency})",
-        _line("campaign", _money(cost["amount"])),
+        _line("campaign", _money(cost["amount"]), *_cost_source(report)),
         _line("staff time", _money(cost["staff"])),
         _line("service", _money(cost["service"])),
         _line("customers gained", _count(report["customers_gained"])),
         _line("customers lost", _count(report["customers_lost"])),
+        _line(
+            "cost per response",
+            _money(report["cost_per_response"]),
+            "campaign ÷ responses",
+        ),
         _line(
             "cost per acquired customer",
             _money(report["cost_per_acquired_customer"]),

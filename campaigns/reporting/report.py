@@ -9,7 +9,12 @@ from sqlalchemy import Connection, func, select
 
 from campaigns.models import Campaign, Recipient
 from campaigns.reporting.breakdowns import by_link, by_tier, over_time
-from campaigns.reporting.costs import DENOMINATOR_NOTE, acquisition_costs, customers_lost
+from campaigns.reporting.costs import (
+    DENOMINATOR_NOTE,
+    acquisition_costs,
+    cost_source_note,
+    customers_lost,
+)
 from campaigns.reporting.figures import (
     engagement_figures,
     event_counts,
@@ -54,6 +59,9 @@ def campaign_report(
         gained=len(attribution.first_orders),
         lost=customers_lost(connection, campaign.id, attribution.days),
         denominator=options.real_cost_denominator,
+        responses=revenue.responses,
+        letters_sent=figures["sent"],
+        letters=options.letters,
     )
     report: dict[str, Any] = {
         "campaign": campaign.name,
@@ -115,7 +123,10 @@ def _notes(report: dict[str, Any], options: ReportOptions) -> list[str]:
             f"revenue counts {options.currency} only; amounts in {', '.join(others)} are "
             "in revenue_by_currency and are not converted"
         )
-    if report["cost"]["total"] is None:
+    source = cost_source_note(report)
+    if source is not None:
+        notes.append(source)
+    elif report["cost"]["total"] is None:
         notes.append(
             f"no cost recorded: `hookline campaign cost {report['campaign']} --amount X` "
             "gives the acquisition costs"

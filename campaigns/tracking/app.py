@@ -9,9 +9,12 @@ Routes (the URLs :mod:`campaigns.composer` writes into each message):
 - ``POST /u/{token}``    unsubscribe at once: RFC 8058 one-click or the page's button.
 - ``GET /v/{token}``     the message as sent to that recipient, in the browser.
 - ``GET|POST /subscribe``, ``GET|POST /confirm/{token}``: double opt-in signup.
+- ``GET /r/{code}``      a letter's QR landing page: the offer and a "Use my code"
+  button; records nothing (link prefetchers).
+- ``POST /r/{code}``     records a ``response`` (source ``qr``) for the offer code.
 - ``GET /healthz``       "ok".
 
-An altered or forged token gets a 404 and records nothing. Opens and clicks are only
+An altered or forged token or offer code gets a 404 and records nothing. Opens and clicks are only
 queued here (:class:`~campaigns.tracking.event_writer.EventWriter` writes them in
 batches); everything that reads or writes the database synchronously runs in the
 thread pool, so the event loop only verifies signatures and queues.
@@ -35,7 +38,7 @@ from audiences.emails import InvalidEmailError, normalise_email
 from campaigns.render.campaign_template import RenderError
 from campaigns.settings import CampaignSettings, secret_key
 from campaigns.tokens import ConfirmRequest, TokenSigner
-from campaigns.tracking import pages
+from campaigns.tracking import pages, response_landing
 from campaigns.tracking.event_writer import EventWriter
 from campaigns.tracking.recipient_actions import MessageViewer, unsubscribe, unsubscribe_target
 from campaigns.tracking.subscribe import (
@@ -108,7 +111,8 @@ class TrackingEndpoints:
         self.db = db
         self.tracking = tracking
         self.writer = writer
-        self.signer = TokenSigner(secret_key(settings))
+        self.secret_key = secret_key(settings)
+        self.signer = TokenSigner(self.secret_key)
         self.viewer = MessageViewer(db, settings)
         self.limiter = SignupLimiter(tracking.subscribe_per_hour)
 
@@ -124,6 +128,8 @@ class TrackingEndpoints:
             Route("/subscribe", self.subscribe, methods=["POST"]),
             Route("/confirm/{token}", self.confirm_page, methods=["GET"]),
             Route("/confirm/{token}", self.confirm, methods=["POST"]),
+            Route("/r/{code}", self.response_page, methods=["GET"]),
+            Route("/r/{code}", self.record_response, methods=["POST"]),
             Route("/healthz", self.healthz, methods=["GET"]),
         ]
 
@@ -242,6 +248,21 @@ class TrackingEndpoints:
         await run_in_threadpool(confirm_subscription, self.db, signup, client_ip(request))
         masked = pages.mask_address(signup.email)
         return _page(pages.confirmed_page(masked, self.tracking.list_name))
+
+    def response_page(self, request: Request) -> Response:
+        """A letter's QR code: the offer and a button; a GET (a prefetcher) records nothing."""
+        offer = response_landing.find_offer(self.db, self.secret_key, request.path_params["code"])
+        if offer is None:
+            return _not_found()
+        return _page(response_landing.offer_page(offer))
+
+    def record_response(self, request: Request) -> Response:
+        """The "Use my code" button: record the response once, and thank the reader."""
+        offer = response_landing.find_offer(self.db, self.secret_key, request.path_params["code"])
+        if offer is None:
+            return _not_found()
+        new = response_landing.record_qr_response(self.db, offer)
+        return _page(response_landing.thanks_page(offer, new))
 
     async def healthz(self, request: Request) -> Response:
         """Liveness: the process answers."""

@@ -124,6 +124,12 @@ class LineTooLong(Rule):
     For `*.html.j2` templates the text part is generated (wrapped, except `<pre>`
     text), so there is nothing in the source to re-wrap.
 
+    Letters are exempt. The limit is the material's advice for e-mail (III.5), where a
+    mail client may show the text part as it is sent. A letter has no text part: it is
+    HTML that the print CSS sets on the page, so the page width, margins and font
+    decide where its lines break, not the template. Its readability is still checked by
+    the paragraph rule (R001), which counts lines wrapped at the same 67 characters.
+
     ## Why is this bad?
     The material: "Tối đa khoảng 67 chữ cái trong một dòng" (at most about 67
     letters, that is characters, in a line). Many mail clients show plain text as it
