@@ -157,6 +157,36 @@ def make_hookline(
 
 
 @pytest.fixture
+def plain_smtp_peer() -> Iterator[SmtpPeer]:
+    """One plain SMTP peer on loopback, for tests where how mail reaches it doesn't matter."""
+    peer = SmtpPeer().start()
+    try:
+        yield peer
+    finally:
+        peer.stop()
+
+
+@pytest.fixture
+def plain_hookline(
+    database_url: str,
+    plain_smtp_peer: SmtpPeer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Hookline:
+    """The CLI on each kind of database with one plain SMTP peer (no pipelining matrix)."""
+    return make_hookline(database_url, plain_smtp_peer, tmp_path, monkeypatch)
+
+
+def open_test_db(hookline: Hookline) -> Iterator[Database]:
+    """``hookline``'s database, open and migrated, disposed of afterwards (for fixtures)."""
+    db = hookline.open_db()
+    try:
+        yield db
+    finally:
+        db.engine.dispose()
+
+
+@pytest.fixture
 def hookline(
     database_url: str, smtp_peer: SmtpPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Hookline:
@@ -184,8 +214,4 @@ def sqlite_hookline(
 @pytest.fixture
 def campaign_db(hookline: Hookline) -> Iterator[Database]:
     """An open, migrated Database on the test's database."""
-    db = hookline.open_db()
-    try:
-        yield db
-    finally:
-        db.engine.dispose()
+    yield from open_test_db(hookline)

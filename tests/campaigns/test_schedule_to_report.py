@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.campaigns.conftest import Hookline, make_hookline
+from tests.campaigns.conftest import Hookline
 from tests.campaigns.scheduling.helpers import create_jazz, iso_in, ok, wait_past, wait_until
 from tests.campaigns.smtp_peer import SmtpPeer
 
@@ -44,19 +44,12 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def loop(
-    database_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Hookline, SmtpPeer, str]]:
+def loop(plain_hookline: Hookline, plain_smtp_peer: SmtpPeer) -> tuple[Hookline, SmtpPeer, str]:
     """The CLI on each database, a plain SMTP peer, and the base URL serve listens on."""
-    peer = SmtpPeer().start()
-    try:
-        hookline = make_hookline(database_url, peer, tmp_path, monkeypatch)
-        base_url = f"http://127.0.0.1:{free_port()}"
-        hookline.env["HOOKLINE_SENDING_BASE_URL"] = base_url
-        hookline.env["HOOKLINE_SCHEDULER_TICK_SECONDS"] = "1"
-        yield hookline, peer, base_url
-    finally:
-        peer.stop()
+    base_url = f"http://127.0.0.1:{free_port()}"
+    plain_hookline.env["HOOKLINE_SENDING_BASE_URL"] = base_url
+    plain_hookline.env["HOOKLINE_SCHEDULER_TICK_SECONDS"] = "1"
+    return plain_hookline, plain_smtp_peer, base_url
 
 
 @contextmanager

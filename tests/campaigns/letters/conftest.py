@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from audiences.db import Database
-from tests.campaigns.conftest import Hookline, make_hookline
+from tests.campaigns.conftest import Hookline, make_hookline, open_test_db
 from tests.campaigns.smtp_peer import SmtpPeer
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "letters"
@@ -44,11 +44,7 @@ def letters(
 @pytest.fixture
 def letters_db(letters: Hookline) -> Iterator[Database]:
     """The open, migrated database of ``letters``."""
-    db = letters.open_db()
-    try:
-        yield db
-    finally:
-        db.engine.dispose()
+    yield from open_test_db(letters)
 
 
 def pdf_pages(pdf: Path) -> list[str]:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from audiences.db import Database
 from campaigns.models import Campaign
-from tests.campaigns.conftest import Hookline, make_hookline
+from tests.campaigns.conftest import Hookline, open_test_db
 from tests.campaigns.mailbox.mail_samples import SENDER_ADDRESS
 from tests.campaigns.smtp_peer import SmtpPeer
 
@@ -28,31 +28,21 @@ SENDER = f"Hookline Records <{SENDER_ADDRESS}>"
 
 
 @pytest.fixture
-def smtp_sink() -> Iterator[SmtpPeer]:
+def smtp_sink(plain_smtp_peer: SmtpPeer) -> SmtpPeer:
     """A plain SMTP peer on loopback that accepts everything."""
-    peer = SmtpPeer().start()
-    try:
-        yield peer
-    finally:
-        peer.stop()
+    return plain_smtp_peer
 
 
 @pytest.fixture
-def mail_hookline(
-    database_url: str, smtp_sink: SmtpPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Hookline:
+def mail_hookline(plain_hookline: Hookline) -> Hookline:
     """The CLI on each kind of database (SQLite and PostgreSQL)."""
-    return make_hookline(database_url, smtp_sink, tmp_path, monkeypatch)
+    return plain_hookline
 
 
 @pytest.fixture
 def mail_db(mail_hookline: Hookline) -> Iterator[Database]:
     """The test's database, open and migrated."""
-    db = mail_hookline.open_db()
-    try:
-        yield db
-    finally:
-        db.engine.dispose()
+    yield from open_test_db(mail_hookline)
 
 
 @dataclass(frozen=True)

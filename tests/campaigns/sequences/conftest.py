@@ -8,38 +8,27 @@ tests use one plain peer and keep the database matrix.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from audiences.db import Database
-from tests.campaigns.conftest import Hookline, make_hookline
+from tests.campaigns.conftest import Hookline, open_test_db
 from tests.campaigns.smtp_peer import SmtpPeer
 
 
 @pytest.fixture
-def peer() -> Iterator[SmtpPeer]:
+def peer(plain_smtp_peer: SmtpPeer) -> SmtpPeer:
     """A plain SMTP peer on loopback."""
-    server = SmtpPeer().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    return plain_smtp_peer
 
 
 @pytest.fixture
-def hookline(
-    database_url: str, peer: SmtpPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Hookline:
+def hookline(plain_hookline: Hookline) -> Hookline:
     """The CLI on each kind of database (SQLite and PostgreSQL) and the SMTP peer."""
-    return make_hookline(database_url, peer, tmp_path, monkeypatch)
+    return plain_hookline
 
 
 @pytest.fixture
 def db(hookline: Hookline) -> Iterator[Database]:
     """The test's database, migrated."""
-    database = hookline.open_db()
-    try:
-        yield database
-    finally:
-        database.engine.dispose()
+    yield from open_test_db(hookline)
