@@ -112,7 +112,9 @@ class _Worker:
         code = str(engine["offer_code"])
         url = f"{self.recipe.base_url}/r/{code}"
         data = {**context, **engine, "response_url": url}
-        html = self.composer.template.render(data).html or ""
+        # The template's own CSS, not its inlined copy: the chunk's <head> carries it, and
+        # elements without a style attribute share their computed styles across letters.
+        html = self.composer.template.render_styled_html(data) or ""
         body = _BODY.search(html)
         inner = body.group(1) if body else html
         parts = LetterParts(

@@ -51,8 +51,8 @@ def layout_css(paper: Paper) -> str:
     """The stylesheet every letter shares, placed after the template's own."""
     window_top = paper.window_top - paper.margin_top
     window_left = paper.window_left - paper.margin_left
-    # The block the window sits in: everything above the date on a letter's first page.
-    head_height = window_top + paper.window_height + 6
+    # The window's box reaches from the top margin to the window's lower edge.
+    head_height = window_top + paper.window_height
     return f"""
 @page {{
   size: {paper.css_size};
@@ -63,10 +63,12 @@ body {{ font-family: {FONT_STACK}; }}
 section.hl-letter {{ break-before: page; }}
 /* Fewer boxes lay out faster: the blocks below hold text with line breaks (pre-line)
    rather than an element per line, and the window sits in the flow, not absolutely. */
-.hl-head {{ height: {head_height}mm; padding-top: {window_top}mm; box-sizing: border-box; }}
+/* The window is the whole head block: its top padding is the space above the window
+   (clipping is at the padding box, so only the window's lower edge clips), its bottom
+   margin the space down to the date. */
 .hl-window {{
-  margin-left: {window_left}mm; width: {paper.window_width}mm; height: {paper.window_height}mm;
-  padding: 0 5mm; box-sizing: border-box; overflow: hidden; white-space: pre-line;
+  margin: 0 0 6mm {window_left}mm; width: {paper.window_width}mm; height: {head_height}mm;
+  padding: {window_top}mm 5mm 0; box-sizing: border-box; overflow: hidden; white-space: pre-line;
   font-family: {FONT_STACK}; font-size: {paper.address_size_pt}pt; line-height: 1.25;
 }}
 .hl-return {{
@@ -74,13 +76,12 @@ section.hl-letter {{ break-before: page; }}
   border-bottom: 0.3pt solid #000; margin-bottom: 2mm; white-space: nowrap;
 }}
 .hl-date {{ text-align: right; margin: 0 0 6mm; }}
+/* The QR code is the response box's background, drawn in its left padding: no box of
+   its own to lay out (a float or a flex item costs several layout passes). */
 .hl-response {{
   break-inside: avoid; margin-top: 8mm; border: 0.8pt solid #000;
-  padding: 3mm 4mm; height: 24mm; font-family: {FONT_STACK}; white-space: pre-line;
-}}
-/* A float, not flex: WeasyPrint lays a flex box out several times over. */
-.hl-response img {{
-  float: left; margin-right: 5mm; width: 24mm; height: 24mm; image-rendering: pixelated;
+  padding: 3mm 4mm 3mm 33mm; height: 24mm; font-family: {FONT_STACK}; white-space: pre-line;
+  background: no-repeat 4mm 3mm / 24mm 24mm; image-rendering: pixelated;
 }}
 .hl-code {{ font-family: "DejaVu Sans Mono", "Noto Sans Mono", monospace; font-size: 14pt;
   font-weight: bold; letter-spacing: 0.5pt; }}
@@ -147,14 +148,14 @@ def letter_section(
     """One letter as a ``<section>``: its pages start on a new sheet."""
     recipient = (letter.name, *letter.address_lines) if letter.name else letter.address_lines
     response = (
-        f'<div class="hl-response"><img src="{letter.qr_uri}" alt="">'
+        f'<div class="hl-response" style="background-image: url({letter.qr_uri})">'
         f'{escape(words.code_label)}:\n<span class="hl-code">{escape(letter.offer_code)}</span>'
         f'\n{escape(words.scan_label)}\n<span class="hl-url">{escape(letter.response_url)}</span>'
         "</div>"
     )
     parts = [
         f'<section class="hl-letter" id="{anchor(letter.recipient_id)}">',
-        f'<div class="hl-head">{_window(", ".join(return_address), recipient)}</div>',
+        _window(", ".join(return_address), recipient),
         f'<p class="hl-date">{escape(date_line)}</p>',
         letter.body_html,
         response,
@@ -163,7 +164,7 @@ def letter_section(
         # Mailed back in the same window envelope: the sender's address is in the window.
         parts.append(
             '<div class="hl-card">'
-            f'<div class="hl-head">{_window(", ".join(recipient), return_address)}</div>'
+            f"{_window(', '.join(recipient), return_address)}"
             f"<h2>{escape(words.reply_card_title)}</h2>"
             f"<p>{escape(words.reply_card_text)}</p>"
             f"{response}"

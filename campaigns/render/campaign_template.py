@@ -212,6 +212,18 @@ class CampaignTemplate:
             text = text_part(html)
         return RenderedContent(subject, html, text)
 
+    def render_styled_html(self, context: Mapping[str, Any]) -> str | None:
+        """The HTML as the template wrote it, its CSS left in ``<style>``; raises ``RenderError``.
+
+        For a renderer that applies the stylesheet itself (a letter's PDF): the copy
+        with the CSS inlined into every element's ``style`` makes each element's style
+        unique, which a layout engine then computes again for every recipient. None for
+        a text template. No subject, preheader or text part: they aren't printed.
+        """
+        if self.kind != "html":
+            return None
+        return self._source_body.render(dict(context))
+
     def _html(self, context: Mapping[str, Any]) -> str:
         data = dict(context)
         html = self._render_body(data)

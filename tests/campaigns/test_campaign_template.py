@@ -275,3 +275,18 @@ def test_a_fallback_template_still_gets_its_preheader_after_body() -> None:
     html = CampaignTemplate.compile(source, "x.html").render({"colour": "red"}).html
     assert html is not None
     assert re.search(r"<body>\s*<div style=\"display:none;[^\"]*\">Look inside</div>", html)
+
+
+def test_styled_html_keeps_the_stylesheet_and_inlines_nothing() -> None:
+    template = CampaignTemplate.compile(email(html_page("<p>Hi {{ first_name }}</p>")), "x.html")
+    inlined = template.render({"first_name": "Lan"}).html or ""
+    styled = template.render_styled_html({"first_name": "Lan"}) or ""
+    assert 'style="color: #222' in inlined or "color:#222" in inlined
+    assert "<p>Hi Lan</p>" in styled
+    assert "p { color: #222; }" in styled
+    assert (
+        CampaignTemplate.compile(WELCOME, "templates/en/welcome.txt.j2").render_styled_html(
+            {"first_name": "Lan"}
+        )
+        is None
+    )
