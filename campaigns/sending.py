@@ -131,6 +131,34 @@ def send_campaign(
     )
 
 
+def send_due_rows(
+    db: Database,
+    campaign: Campaign,
+    composers: dict[int, MessageComposer],
+    settings: CampaignSettings,
+    url: SmtpUrl,
+    owner: str | None = None,
+    stop: threading.Event | None = None,
+) -> LoopStats:
+    """One pass over a campaign's due rows, for loops that serve many campaigns.
+
+    The campaign's composer is built once and kept in ``composers``; retries not yet
+    due are left for a later pass.
+    """
+    if campaign.id not in composers:
+        composers[campaign.id] = composer_for(campaign, settings)
+    return send_campaign(
+        db,
+        campaign.id,
+        composers[campaign.id],
+        settings,
+        url,
+        owner=owner,
+        stop=stop,
+        wait_for_retries=False,
+    )
+
+
 def start(
     session: Session,
     campaign: Campaign,

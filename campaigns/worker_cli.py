@@ -15,11 +15,15 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy import select
 
 from campaigns.command_context import open_campaigns
+
+if TYPE_CHECKING:
+    from campaigns.composer import MessageComposer
 
 POLL_SECONDS = 1.0
 
@@ -53,7 +57,7 @@ def worker_command(
     from campaigns import ledger
     from campaigns.campaign_store import get_campaign
     from campaigns.models import Campaign
-    from campaigns.sending import composer_for, send_campaign, smtp_transport, worker_name
+    from campaigns.sending import send_due_rows, smtp_transport, worker_name
 
     stop = threading.Event()
 
@@ -66,7 +70,7 @@ def worker_command(
     with open_campaigns(config_path) as (settings, db), smtp_transport(settings) as (url, _):
         if not quiet:
             click.echo(f"worker {owner}: sending through {url.display()}", err=True)
-        composers = {}
+        composers: dict[int, MessageComposer] = {}
         while not stop.is_set():
             with db.session() as session:
                 if only is not None:
@@ -84,18 +88,7 @@ def worker_command(
             for campaign in campaigns:
                 if stop.is_set():
                     break
-                if campaign.id not in composers:
-                    composers[campaign.id] = composer_for(campaign, settings)
-                stats = send_campaign(
-                    db,
-                    campaign.id,
-                    composers[campaign.id],
-                    settings,
-                    url,
-                    owner=owner,
-                    stop=stop,
-                    wait_for_retries=False,
-                )
+                stats = send_due_rows(db, campaign, composers, settings, url, owner, stop)
                 worked = worked or bool(stats.sent + stats.bounced + stats.failed + stats.retried)
             if until_done:
                 with db.engine.connect() as connection:

@@ -105,7 +105,7 @@ def deliver_due(db: Database, settings: CampaignSettings, now: datetime) -> int:
     Retries not yet due, and local-time rows whose hour hasn't come, stay queued for
     a later tick. A campaign whose rows are all final is marked done.
     """
-    from campaigns.sending import composer_for, send_campaign
+    from campaigns.sending import send_due_rows
 
     campaigns = due_campaigns(db, now)
     if not campaigns:
@@ -119,18 +119,7 @@ def deliver_due(db: Database, settings: CampaignSettings, now: datetime) -> int:
         for campaign in campaigns:
             if stop is not None and stop.is_set():
                 break
-            if campaign.id not in composers:
-                composers[campaign.id] = composer_for(campaign, settings)
-            stats = send_campaign(
-                db,
-                campaign.id,
-                composers[campaign.id],
-                settings,
-                url,
-                owner=owner,
-                stop=stop,
-                wait_for_retries=False,
-            )
+            stats = send_due_rows(db, campaign, composers, settings, url, owner, stop)
             with db.engine.begin() as connection:
                 finished = ledger.finish_if_complete(connection, campaign.id, utcnow())
             count = stats.sent + stats.bounced + stats.failed + stats.skipped
