@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 import click
 import uvicorn
+from starlette.routing import BaseRoute
 
 from audiences.command_context import fail
+from audiences.db import Database
 from campaigns.command_context import open_campaigns
 from campaigns.settings import CampaignSettings
 from linter.config_file import ConfigError
@@ -107,6 +109,36 @@ def _scheduler_hook(
     return service.start, service.shutdown
 
 
+def _web_routes(
+    settings: CampaignSettings,
+    db: Database,
+    config_path: Path | None,
+    demo: bool,
+    notes: list[str],
+) -> list[BaseRoute]:
+    """The web app's routes; on the first start, the first admin (and the demo data).
+
+    What the first start did goes into ``notes``, printed once the server listens.
+    """
+    from campaigns.web.accounts import ensure_first_admin
+    from campaigns.web.app import web_routes
+    from campaigns.web.web_settings import load_web_settings
+
+    web_settings = load_web_settings(config_path)
+    if demo:
+        from campaigns.web.demo_seed import seed_demo
+
+        notes.extend(seed_demo(db, settings, web_settings, config_path))
+    with db.session() as session, session.begin():
+        first = ensure_first_admin(session)
+    if first is not None:
+        notes.append(
+            f"First start: sign in to the web app as {first.email} with the password "
+            f"{first.password}\n(shown only this once; you will be asked to choose a new one)."
+        )
+    return web_routes(settings, db, web_settings, config_path)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
@@ -116,6 +148,13 @@ def _scheduler_hook(
     "base-url when it is a loopback URL, else 8025.",
 )
 @click.option("--no-scheduler", is_flag=True, help="Serve the endpoints only; send nothing.")
+@click.option("--no-web", is_flag=True, help="Leave out the web app for marketers (/app/).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Load the demo data on the first start (contacts with orders, a saved "
+    "segment, the example templates as draft campaigns); what `make run` does.",
+)
 @click.option("--access-log", is_flag=True, help="Log every request on stderr.")
 @click.option(
     "--http",
@@ -143,12 +182,20 @@ def serve_command(
     host: str,
     port: int | None,
     no_scheduler: bool,
+    no_web: bool,
+    demo: bool,
     access_log: bool,
     http_impl: str,
     loop_impl: str,
     config_path: Path | None,
 ) -> None:
-    """Serve the links in sent mail: opens, clicks, unsubscribe, view, and signup.
+    """Serve the web app for marketers, and the links in sent mail.
+
+    \b
+    The web app is at /app/ (templates with live lint, contacts, imports, segments,
+    campaigns, reports, the outbox). On the very first start an admin account is
+    created and its one-time password printed; add accounts with `hookline user`.
+    --demo loads demo data on the first start (what `make run` does).
 
     \b
     Every message links here through [sending] base-url:
@@ -164,6 +211,7 @@ def serve_command(
     \b
     Examples:
       hookline serve                           http://127.0.0.1:8025, with the scheduler
+      hookline serve --demo                    the same, with demo data on the first start
       hookline serve --no-scheduler --port 0   endpoints only, on a free port
       hookline serve --host 0.0.0.0 --port 8080 --config /etc/hookline/config.toml
 
@@ -191,6 +239,8 @@ def serve_command(
             tracking = load_tracking_settings(config_path)
             api = response_routes(db, settings, load_response_settings(config_path))
             hooks = [] if no_scheduler else [_scheduler_hook(settings, config_path)]
+            notes: list[str] = []
+            web = [] if no_web else _web_routes(settings, db, config_path, demo, notes)
         except ConfigError as exc:
             fail(str(exc))
         chosen = default_port(settings) if port is None else port
@@ -206,12 +256,16 @@ def serve_command(
             scheduler = "off" if no_scheduler else "on"
             click.echo(f"Serving {url} (scheduler {scheduler}); Ctrl-C to stop.")
             click.echo(f"Links in mail point at {settings.base_url}.")
+            if not no_web:
+                click.echo(f"The web app: {url}/app/")
+            for note in notes:
+                click.echo(note)
             sys.stdout.flush()
 
         app = create_app(
             settings,
             db,
-            extra_routes=api,
+            extra_routes=[*api, *web],
             lifespan_hooks=[*hooks, (announce, lambda: None)],
             tracking=tracking,
         )

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from campaigns.models import CampaignBase
 from campaigns.sequences import models as sequence_models  # noqa: F401  # their tables
+from campaigns.web import web_models  # noqa: F401  # their tables
 
 VERSION_TABLE = "campaigns_alembic_version"
 
