@@ -19,9 +19,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 	@echo "Installed: $(BIN)/hookline"
 
+# The web app on the embedded defaults (SQLite in var/, mail to the built-in capture),
+# with demo data loaded on the first start; open the printed URL, stop with Ctrl-C.
 run: install
 	$(BIN)/hookline lint templates/
-	$(BIN)/hookline demo
+	$(BIN)/hookline serve --demo
 
 # Debian packages the tests use for real (SpamAssassin); installed when missing.
 system-deps:
