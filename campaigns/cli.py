@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "replies": "campaigns.mailbox_cli:replies_group",
     "response": "campaigns.response_cli:response_group",
     "serve": "campaigns.serve_cli:serve_command",
+    "user": "campaigns.user_cli:user_group",
 }
 
 
@@ -63,13 +64,14 @@ def cli() -> None:
       hookline lint --explain S002  learn what a rule checks and why
       hookline audience --help      import contacts, count and export segments
       hookline campaign --help      create, schedule, send and report on campaigns
-      hookline serve                tracking links, signup, responses API and scheduler
+      hookline serve                the web app (/app/), tracking links, signup, scheduler
       hookline scheduler            the scheduler alone: scheduled campaigns, sequences
       hookline sequence --help      welcome series, birthdays and anniversaries
       hookline bounces fetch        record bounces and complaints from a mailbox
       hookline replies fetch        record replies to campaigns
       hookline response --help      record offer codes used (conversions)
       hookline outbox               mail caught by the built-in SMTP capture
+      hookline user --help          web app accounts: create, roles, disable, reset
       hookline demo                 the whole loop on demo data, nothing leaves the machine
     """
 

@@ -14,7 +14,6 @@ import json
 import signal
 import sys
 import time
-from email.message import EmailMessage
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
@@ -30,6 +29,7 @@ from campaigns.smtp.outbox import (
     find_message,
     header_text,
     list_outbox,
+    part_text,
     read_message,
 )
 
@@ -166,7 +166,7 @@ def show_command(
     except OSError as exc:
         _fail(f"cannot read message {message_id!r}: {exc.strerror or exc}")
     if as_html:
-        html = _part_text(message, "html")
+        html = part_text(message, "html")
         if html is None:
             _fail(f"message {message_id!r} has no HTML part")
         click.echo(html, nl=not html.endswith("\n"))
@@ -174,9 +174,9 @@ def show_command(
     for name in ("From", "To", "Subject", "Date"):
         click.echo(f"{name + ':':<9}{header_text(message, name)}")
     click.echo()
-    text = _part_text(message, "plain")
+    text = part_text(message, "plain")
     if text is None:
-        hint = " (--html prints the HTML part)" if _part_text(message, "html") else ""
+        hint = " (--html prints the HTML part)" if part_text(message, "html") else ""
         click.echo(f"(no text part{hint})")
     else:
         click.echo(text, nl=not text.endswith("\n"))
@@ -292,20 +292,6 @@ def _entry_json(entry: OutboxEntry) -> dict[str, object]:
     fields["from"] = fields.pop("from_")
     fields["path"] = str(entry.path)
     return fields
-
-
-def _part_text(message: EmailMessage, subtype: str) -> str | None:
-    """The text of the message's preferred ``text/<subtype>`` part, with plain line ends."""
-    part = message.get_body(preferencelist=(subtype,))
-    if part is None:
-        return None
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError):
-        # An unknown or lying charset: show the bytes as UTF-8 rather than nothing.
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    return str(content).replace("\r\n", "\n")
 
 
 def _clip(text: str, width: int) -> str:

@@ -8,6 +8,7 @@ then where the batch PDF and the manifest are, and the speed.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from campaigns import ledger
 from campaigns.campaign_store import get_campaign
 from campaigns.command_context import EXIT_FAILED
 from campaigns.composer import RECIPE_FIELDS, ComposerRecipe
-from campaigns.letters.batch_files import assemble
+from campaigns.letters.batch_files import Batch, assemble
 from campaigns.letters.chunk_render import LetterRecipe
 from campaigns.letters.letter_settings import LetterSettings, load_letter_settings
 from campaigns.letters.letter_words import words_for
@@ -64,6 +65,40 @@ def letter_recipe(
     )
 
 
+def render_queued_letters(
+    db: Database,
+    settings: CampaignSettings,
+    letters: LetterSettings,
+    campaign: Campaign,
+    *,
+    per_letter: bool = False,
+    on_chunk: Callable[[RunStats], None] | None = None,
+) -> tuple[RunStats, Batch]:
+    """Render a started letter campaign's queued rows, then assemble its batch files.
+
+    Prints nothing and never exits: ``hookline campaign send`` and the web app's
+    "Print now" both call it. ``on_chunk`` hears the run's stats after each chunk.
+    """
+    folder = letters.output / campaign.name
+    with db.engine.connect() as connection:
+        queued = ledger.state_counts(connection, campaign.id).get("queued", 0)
+    stats = RunStats()
+    if queued:
+        stats = print_letters(
+            db.engine,
+            campaign.id,
+            letter_recipe(campaign, settings, letters, folder),
+            letters.processes,
+            letters.chunk_size,
+            settings.lease_seconds,
+            on_chunk=on_chunk,
+        )
+    with db.engine.begin() as connection:
+        ledger.finish_if_complete(connection, campaign.id, utcnow())
+        batch = assemble(connection, campaign.id, folder, per_letter)
+    return stats, batch
+
+
 def send_letters(
     db: Database,
     settings: CampaignSettings,
@@ -79,7 +114,6 @@ def send_letters(
     with db.session() as session:
         campaign = get_campaign(session, name)
         session.expunge(campaign)
-    folder = letters.output / campaign.name
     with db.engine.connect() as connection:
         counts = ledger.state_counts(connection, campaign.id)
         reasons = skipped_by_reason(connection, campaign.id)
@@ -96,34 +130,28 @@ def send_letters(
             click.echo(f"Skipped: {skipped:,}")
             for reason, count in reasons.items():
                 click.echo(f"  {count:>6,}  {reason}")
-    stats = RunStats()
-    if to_render:
-        recipe = letter_recipe(campaign, settings, letters, folder)
-        try:
+    try:
+        if not to_render:
+            stats, batch = render_queued_letters(
+                db, settings, letters, campaign, per_letter=per_letter
+            )
+        else:
             with progress_bar(f"Rendering {name}", unit="rows") as advance:
 
                 def show(run: RunStats) -> None:
                     if advance is not None:
                         advance(run.printed + run.failed + run.skipped, to_render)
 
-                stats = print_letters(
-                    db.engine,
-                    campaign.id,
-                    recipe,
-                    letters.processes,
-                    letters.chunk_size,
-                    settings.lease_seconds,
-                    on_chunk=show,
+                stats, batch = render_queued_letters(
+                    db, settings, letters, campaign, per_letter=per_letter, on_chunk=show
                 )
-        except KeyboardInterrupt:
-            click.echo(
-                f"Interrupted. Run `hookline campaign send {name}` again to render the rest.",
-                err=True,
-            )
-            sys.exit(130)
-    with db.engine.begin() as connection:
-        ledger.finish_if_complete(connection, campaign.id, utcnow())
-        batch = assemble(connection, campaign.id, folder, per_letter)
+    except KeyboardInterrupt:
+        click.echo(
+            f"Interrupted. Run `hookline campaign send {name}` again to render the rest.",
+            err=True,
+        )
+        sys.exit(130)
+    with db.engine.connect() as connection:
         counts = ledger.state_counts(connection, campaign.id)
         reasons = skipped_by_reason(connection, campaign.id)
         failures = _failures(connection, campaign.id)

@@ -137,6 +137,23 @@ def clear_outbox(outbox: Path) -> int:
     return deleted
 
 
+def part_text(message: EmailMessage, subtype: str) -> str | None:
+    """The text of the preferred ``text/<subtype>`` body part, plain line ends; None if none.
+
+    A part whose charset is unknown or wrong is read as UTF-8 with replacements
+    rather than not at all.
+    """
+    part = message.get_body(preferencelist=(subtype,))
+    if part is None:
+        return None
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError):
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return str(content).replace("\r\n", "\n")
+
+
 def header_text(message: Message, name: str) -> str:
     """A header as text, RFC 2047 encoded words decoded; "" if absent.
 

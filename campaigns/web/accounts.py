@@ -28,20 +28,29 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
-    """An account that cannot be created or changed as asked; the message says why."""
+    """An account that cannot be created or changed as asked; the message says why.
+
+    ``field`` names the input at fault ("email", "role", "password"), for forms.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password``, after checking it is long enough."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters", "password"
+        )
     return _hasher.hash(password)
 
 
 def check_role(role: str) -> str:
     """``role`` if it is one of ROLES, else AccountError."""
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+        raise AccountError(f"unknown role {role!r}; use one of {', '.join(ROLES)}", "role")
     return role
 
 
@@ -63,10 +72,10 @@ def create_user(
     try:
         address = normalise_email(email)
     except InvalidEmailError as exc:
-        raise AccountError(f"{email!r} is not a usable address: {exc}") from None
+        raise AccountError(f"{email!r} is not a usable address: {exc}", "email") from None
     address = address.lower()
     if find_user(session, address) is not None:
-        raise AccountError(f"an account for {address} already exists")
+        raise AccountError(f"an account for {address} already exists", "email")
     user = WebUser(
         email=address,
         name=name.strip(),
@@ -87,13 +96,19 @@ def authenticate(session: Session, email: str, password: str) -> WebUser | None:
         with contextlib.suppress(VerificationError, InvalidHashError):
             _hasher.verify(_DUMMY_HASH, password)
         return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not verify_password(user, password):
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+def verify_password(user: WebUser, password: str) -> bool:
+    """Whether ``password`` is the account's password."""
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def set_password(user: WebUser, password: str) -> None:

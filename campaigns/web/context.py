@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, Response
 
 from audiences.db import Database
 from campaigns.settings import CampaignSettings
+from campaigns.web.flash import peek_flash, take_flash
 from campaigns.web.sessions import COOKIE_NAME, SESSION_LIFETIME, SignedIn
 from campaigns.web.web_settings import WebSettings
 from linter.config import LinterConfig, load_linter_config
@@ -110,10 +111,14 @@ class WebContext:
             "csrf_token": user.csrf_token if isinstance(user, SignedIn) else "",
             "htmx": is_htmx(request),
             "path": request.url.path,
+            "flash": "" if is_htmx(request) else peek_flash(request),
             **(context or {}),
         }
         html = self.pages.get_template(name).render(values)
-        return HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+        response = HTMLResponse(html, status_code=status_code, headers=dict(headers or {}))
+        if values["flash"]:
+            take_flash(request, response)
+        return response
 
     async def form(self, request: Request, role: str = "marketer") -> FormData:
         """The request's form, once its CSRF token and the account's role are checked.

@@ -77,7 +77,7 @@ def load_session(session: Session, token: str, now: datetime | None = None) -> S
     ).first()
     if row is None:
         return None
-    web_session, user = row.tuple()
+    web_session, user = row
     if web_session.expires_at <= now or user.disabled:
         return None
     if now - web_session.last_seen_at >= TOUCH_INTERVAL:
