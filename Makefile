@@ -29,8 +29,11 @@ run: install
 system-deps:
 	@sh .ci/system-deps
 
+# The web tests each start their own `hookline serve` and drive Chromium: they run
+# three at a time, after the rest of the suite.
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/web
+	$(BIN)/python -m pytest -n 3 tests/web
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
@@ -48,6 +51,7 @@ bench: install
 	$(BIN)/python bench/send_bench.py
 	$(BIN)/python bench/tracking/run.py
 	$(BIN)/python bench/letters/run.py
+	$(BIN)/python bench/web/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hookline_cache

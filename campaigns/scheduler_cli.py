@@ -105,6 +105,7 @@ def scheduler_command(once: bool, quiet: bool, config_path: Path | None) -> None
     Exit status: 0 (SIGTERM, or --once without failures), 1 (--once with a failed job
     or task), 2 (bad configuration), 130 (Ctrl-C).
     """
+    from campaigns.letters.letter_settings import load_letter_settings
     from campaigns.scheduling.scheduler_settings import load_scheduler_settings
     from campaigns.scheduling.service import SchedulerService
     from linter.config import load_linter_config
@@ -113,10 +114,14 @@ def scheduler_command(once: bool, quiet: bool, config_path: Path | None) -> None
     with open_campaigns(config_path) as (settings, _db):
         try:
             scheduler = load_scheduler_settings(config_path)
+            letters = load_letter_settings(config_path)
         except ConfigError as exc:
             fail(str(exc))
         service = SchedulerService(
-            settings, scheduler=scheduler, lint_config=load_linter_config(config_path)
+            settings,
+            scheduler=scheduler,
+            lint_config=load_linter_config(config_path),
+            letters=letters,
         )
         if once:
             summary = service.run_once()

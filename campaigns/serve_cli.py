@@ -97,6 +97,7 @@ def _scheduler_hook(
     settings: CampaignSettings, config_path: Path | None
 ) -> tuple[Callable[[], None], Callable[[], None]]:
     """The scheduler's (start, shutdown), imported only when it runs; raises ConfigError."""
+    from campaigns.letters.letter_settings import load_letter_settings
     from campaigns.scheduling.scheduler_settings import load_scheduler_settings
     from campaigns.scheduling.service import SchedulerService
     from linter.config import load_linter_config
@@ -105,6 +106,7 @@ def _scheduler_hook(
         settings,
         scheduler=load_scheduler_settings(config_path),
         lint_config=load_linter_config(config_path),
+        letters=load_letter_settings(config_path),
     )
     return service.start, service.shutdown
 

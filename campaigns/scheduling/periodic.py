@@ -35,6 +35,7 @@ PERIODIC_TASKS: tuple[str, ...] = (
     "campaigns.ab_test:decide_due",
     "campaigns.sequences.runner:run_due_sequences",
     "campaigns.scheduling.periodic:deliver_due",
+    "campaigns.letters.letter_delivery:print_due_letters",
 )
 
 

@@ -21,6 +21,7 @@ from linter.config import LinterConfig
 
 if TYPE_CHECKING:
     from campaigns.composer import MessageComposer
+    from campaigns.letters.letter_settings import LetterSettings
     from campaigns.smtp.smtp_url import SmtpUrl
 
 
@@ -32,6 +33,8 @@ class ServiceContext:
     scheduler: SchedulerSettings
     db: Database
     lint_config: LinterConfig | None = None
+    # [letters] of the service's config file, for printing scheduled letter campaigns.
+    letters: LetterSettings | None = None
     # The SMTP server, opened once for the service's lifetime (None: open per use).
     smtp_url: SmtpUrl | None = None
     # Set when the service stops: sending loops finish the message in flight and return.

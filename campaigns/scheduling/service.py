@@ -24,7 +24,7 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import (  # type: ignore[import-untyped]
     EVENT_JOB_ERROR,
@@ -54,6 +54,9 @@ from campaigns.scheduling.schedule_status import note_status, stamp
 from campaigns.scheduling.scheduler_settings import SchedulerSettings, load_scheduler_settings
 from campaigns.settings import CampaignSettings
 from linter.config import LinterConfig
+
+if TYPE_CHECKING:
+    from campaigns.letters.letter_settings import LetterSettings
 
 log = logging.getLogger("campaigns.scheduling")
 
@@ -104,9 +107,11 @@ class SchedulerService:
         *,
         scheduler: SchedulerSettings | None = None,
         lint_config: LinterConfig | None = None,
+        letters: LetterSettings | None = None,
         tasks: tuple[str, ...] = PERIODIC_TASKS,
     ) -> None:
         self.settings = settings
+        self.letters = letters
         # Without explicit settings, [scheduler] of the config file in force.
         self.scheduler_settings = scheduler or load_scheduler_settings()
         self.lint_config = lint_config
@@ -218,6 +223,7 @@ class SchedulerService:
             scheduler=self.scheduler_settings,
             db=db,
             lint_config=self.lint_config,
+            letters=self.letters,
             smtp_url=url,
             owner=worker_name(),
         )

@@ -1,5 +1,7 @@
 """Printing a started letter campaign from the web app, in a background thread.
 
+(Only when no scheduler runs in the process: otherwise the scheduler prints it.)
+
 A letter campaign isn't sent by the scheduler's email delivery: its queued rows are
 rendered into PDFs (:mod:`campaigns.letters`), as ``hookline campaign send`` does for
 a letter. "Send now" starts that here in a thread, so the page answers at once and
@@ -18,6 +20,7 @@ from audiences.db import Database
 from campaigns.campaign_store import get_campaign
 from campaigns.letters.letter_send import render_queued_letters
 from campaigns.letters.letter_settings import load_letter_settings
+from campaigns.scheduling import runtime
 from campaigns.settings import CampaignSettings
 
 log = logging.getLogger("hookline.web.letters")
@@ -48,7 +51,15 @@ def print_campaign(
 def start_printing(
     db: Database, settings: CampaignSettings, config_path: Path | None, name: str
 ) -> bool:
-    """Start rendering ``name``'s letters in a thread; False when a run is already going."""
+    """Start rendering ``name``'s letters in a thread; False when a run is already going.
+
+    When the scheduler runs in this process (``hookline serve`` without
+    ``--no-scheduler``) it prints every started letter campaign at its next tick
+    (:mod:`campaigns.letters.letter_delivery`), so nothing is started here: one
+    printer per campaign, never two assembling the same batch files.
+    """
+    if runtime.running() is not None:
+        return True
 
     def run() -> None:
         try:

@@ -151,7 +151,8 @@ def sign_in(url: str, email: str, password: str) -> SignedInClient:
     return SignedInClient(http, csrf_of(home.text))
 
 
-def _prepare(workdir: Path) -> None:
+def prepare_site(workdir: Path) -> None:
+    """Copy the config and templates into ``workdir`` and create the three accounts."""
     shutil.copy(ROOT / "config.toml", workdir / "config.toml")
     shutil.copytree(ROOT / "templates", workdir / "templates")
     db = open_campaign_database(f"sqlite:///{workdir / 'var' / 'hookline.db'}")
@@ -210,7 +211,7 @@ def web(tmp_path: Path) -> Iterator[WebServer]:
     """A fresh ``hookline serve`` with three accounts (see ACCOUNTS; password PASSWORD)."""
     workdir = tmp_path / "site"
     (workdir / "var").mkdir(parents=True)
-    _prepare(workdir)
+    prepare_site(workdir)
     server = start_server(workdir)
     try:
         yield server

@@ -454,8 +454,9 @@ def test_send_now_prints_a_letter_campaign_in_the_background(web: WebServer) -> 
     assert "2 contacts with a postal address" in text
     assert "sending renders print-ready PDFs" in text
     folder = web.workdir / "var" / "letters" / "gift-letter"
-    wait_for((folder / "manifest.csv").is_file, "the print run's manifest", 120)
-    assert (folder / "letters.pdf").is_file()
+    # The batch PDF is joined after the manifest is written: wait for both.
+    wait_for((folder / "letters.pdf").is_file, "the print run's batch PDF", 120)
+    assert (folder / "manifest.csv").is_file()
     campaign = wait_for(
         lambda: (c := stored(web, "gift-letter")) is not None and c.state == "done" and c,
         "the letter campaign to be done",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from campaigns.smtp.outbox import list_outbox
-from tests.web.conftest import WebServer, _prepare, start_server, stop_server
+from tests.web.conftest import WebServer, prepare_site, start_server, stop_server
 from tests.web.test_report_pages import LANDING, send_campaign
 
 MESSAGE_CSP = re.compile(r"default-src 'none'.*sandbox allow-popups allow-popups-to-escape-sandbox")
@@ -171,7 +171,7 @@ def smtp_server(tmp_path: Path) -> Iterator[WebServer]:
     """A server configured for a real SMTP relay (nothing is sent in the test)."""
     workdir = tmp_path / "relay"
     (workdir / "var").mkdir(parents=True)
-    _prepare(workdir)
+    prepare_site(workdir)
     config = workdir / "config.toml"
     text = config.read_text(encoding="utf-8")
     assert text.count('\nurl = ""\n') == 1  # [smtp] url, the embedded default

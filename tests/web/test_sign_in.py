@@ -14,8 +14,8 @@ from tests.web.conftest import (
     ACCOUNTS,
     PASSWORD,
     WebServer,
-    _prepare,
     csrf_of,
+    prepare_site,
     start_server,
     stop_server,
 )
@@ -134,7 +134,7 @@ def secure_web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebS
     monkeypatch.setenv("HOOKLINE_WEB_SECURE_COOKIES", "always")
     workdir = tmp_path / "site"
     (workdir / "var").mkdir(parents=True)
-    _prepare(workdir)
+    prepare_site(workdir)
     server = start_server(workdir)
     try:
         yield server
