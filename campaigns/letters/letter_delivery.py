@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from audiences.db import Database
-from campaigns.letters.letter_send import render_queued_letters
 from campaigns.letters.letter_settings import LetterSettings, load_letter_settings
 from campaigns.models import Campaign, Recipient
 from campaigns.scheduling import runtime
@@ -50,6 +49,10 @@ def print_due_letters(db: Database, settings: CampaignSettings, now: datetime) -
     campaigns = due_letter_campaigns(db)
     if not campaigns:
         return 0
+    # Imported only when there is something to print: WeasyPrint takes about a second
+    # to import, which every tick of a scheduler without letters would otherwise pay.
+    from campaigns.letters.letter_send import render_queued_letters
+
     context = runtime.running()
     letters: LetterSettings = (
         context.letters
