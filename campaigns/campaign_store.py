@@ -32,12 +32,21 @@ class CampaignError(Exception):
     """A campaign can't be created, found or changed; the message says why."""
 
 
+# Pages of the web app at /app/campaigns/NAME: a campaign of that name couldn't be opened.
+RESERVED_NAMES = frozenset({"new", "audience-count"})
+
+
 def check_name(name: str) -> str:
     """A campaign name: letters, digits, dots, dashes and underscores."""
     if not NAME.match(name):
         raise CampaignError(
             f"campaign name {name!r}: use letters, digits, '.', '-' and '_' "
             "(up to 100, starting with a letter or digit)"
+        )
+    if name.lower() in RESERVED_NAMES:
+        raise CampaignError(
+            f"campaign name {name!r} is taken by a page of the web app "
+            f"(/app/campaigns/{name.lower()}); choose another"
         )
     return name
 

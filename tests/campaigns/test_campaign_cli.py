@@ -9,6 +9,7 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 
 from audiences.db import Database
@@ -189,6 +190,13 @@ def test_create_rejects_a_name_with_spaces_in_one_line(hookline: Hookline) -> No
     )
 
     assert_one_line_error(result, 2, "campaign name 'jazz sale'")
+
+
+@pytest.mark.parametrize("name", ["new", "Audience-Count"])
+def test_create_refuses_a_name_the_web_app_uses_for_a_page(hookline: Hookline, name: str) -> None:
+    result = hookline.run("campaign", "create", name, "--template", str(JAZZ), "--from", SENDER)
+
+    assert_one_line_error(result, 2, f"campaign name {name!r} is taken by a page of the web app")
 
 
 def test_create_refuses_a_name_that_is_taken(hookline: Hookline) -> None:
