@@ -48,6 +48,9 @@ class SignInGuard(BaseHTTPMiddleware):
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         """Sign-in check, then the page, then the headers."""
         path = request.url.path
+        if path.startswith(f"{PREFIX}/static/"):
+            # Scripts and styles: no session to look up, and they may be cached.
+            return _secured(await call_next(request))
         token = request.cookies.get(COOKIE_NAME)
         user = await run_in_threadpool(self._load, token) if token else None
         request.state.user = user
@@ -56,11 +59,8 @@ class SignInGuard(BaseHTTPMiddleware):
                 return self._to(request, f"{PREFIX}/login?next={quote(_local(request))}")
             if user.must_change_password and not path.startswith(WHILE_PASSWORD_DUE):
                 return self._to(request, PASSWORD_PAGE)
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not path.startswith(f"{PREFIX}/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        response = _secured(await call_next(request))
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     @staticmethod
@@ -68,6 +68,13 @@ class SignInGuard(BaseHTTPMiddleware):
         if is_htmx(request):
             return Response(status_code=401, headers={"HX-Redirect": url})
         return RedirectResponse(url, status_code=303)
+
+
+def _secured(response: Response) -> Response:
+    """``response`` with the security headers (a page's own CSP, if any, wins)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _local(request: Request) -> str:
