@@ -8,6 +8,7 @@ successful sign-in.
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 from dataclasses import dataclass
 
@@ -23,8 +24,16 @@ MIN_PASSWORD_LENGTH = 10
 FIRST_ADMIN_EMAIL = "admin@hookline.example"
 
 _hasher = PasswordHasher()
-# Verifying against this keeps an unknown address as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for an unknown address: as slow as a wrong password.
+
+    Made at the first use rather than at import, so that starting ``hookline serve``
+    doesn't pay for a hash (about 0.2 s) that only a failed sign-in needs.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -94,7 +103,7 @@ def authenticate(session: Session, email: str, password: str) -> WebUser | None:
     user = find_user(session, email)
     if user is None or user.disabled:
         with contextlib.suppress(VerificationError, InvalidHashError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     if not verify_password(user, password):
         return None
